@@ -1,0 +1,200 @@
+"""The ``steergraph`` command line: ``models``, ``chat``, ``demo``, ``viz``.
+
+User errors (a :class:`~steergraph.errors.SteergraphError`) print one line and exit
+with status 2; no traceback.
+
+Example:
+    $ steergraph models
+    $ steergraph chat "What is LangGraph?"
+    $ steergraph demo --out demo.png
+    $ steergraph viz demo --out demo.mmd
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from steergraph.errors import EmptyPromptError, InputFileError, SteergraphError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="steergraph: LLM methods as LangGraph graphs, closed by TRL trainers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+models_app = typer.Typer(help="List and prepare the embedded models.", invoke_without_command=True)
+app.add_typer(models_app, name="models")
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def read_text_file(path: Path) -> str:
+    """Read a UTF-8 text file or raise InputFileError naming the problem."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InputFileError(f"file not found: {path}", fix="check the path") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{path} is a folder, not a file", fix="pass a text file") from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{path} is not UTF-8 text (bad byte at offset {exc.start})",
+            fix=f"convert it, e.g. `iconv -f latin1 -t utf-8 {path} > fixed.txt`",
+        ) from None
+
+
+@models_app.callback()
+def models(ctx: typer.Context) -> None:
+    """List the embedded models (package installed? converted?)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from steergraph.llm.embedded import DEFAULT_MODEL, EMBEDDED_MODELS
+
+    table = Table(title="embedded models")
+    for col in ("name", "description", "package", "converted", "cache"):
+        table.add_column(col)
+    for name, spec in EMBEDDED_MODELS.items():
+        table.add_row(
+            name + (" (default)" if name == DEFAULT_MODEL else ""),
+            spec.description,
+            "yes" if spec.package_installed() else f"no: {spec.install_command}",
+            "yes" if spec.is_converted() else "no",
+            str(spec.cache_dir()),
+        )
+    console.print(table)
+    console.print("prepare with: steergraph models prepare [NAME|all]")
+
+
+@models_app.command("prepare")
+def models_prepare(
+    name: Annotated[str, typer.Argument(help="smollm2, gemma3 or all")] = "all",
+    force: Annotated[bool, typer.Option(help="convert again even if cached")] = False,
+) -> None:
+    """Convert embedded models from GGUF to safetensors in the cache (once)."""
+    from steergraph.llm.embedded import EMBEDDED_MODELS, ensure_converted, get_embedded
+
+    names = list(EMBEDDED_MODELS) if name == "all" else [get_embedded(name).name]
+    for item in names:
+        path = ensure_converted(item, force=force)
+        console.print(f"[green]ready[/] {item}: {path}")
+
+
+@app.command()
+def chat(
+    prompt: Annotated[str | None, typer.Argument(help="the message; omit for a REPL")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="read the message from a UTF-8 file")] = None,
+    model: Annotated[str, typer.Option("--model", "-m", help="model spec")] = "local",
+    system: Annotated[str | None, typer.Option(help="system prompt")] = None,
+    max_new_tokens: Annotated[int, typer.Option(help="tokens to generate")] = 256,
+    temperature: Annotated[float, typer.Option(help="0 = greedy")] = 0.0,
+) -> None:
+    """Chat with a model (streams the answer)."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from steergraph.llm.loading import load_chat_model
+
+    if file is not None:
+        prompt = read_text_file(file)
+    if prompt is not None and not prompt.strip():
+        raise EmptyPromptError("the prompt is empty", fix="pass some text to chat about")
+    kwargs = {"max_new_tokens": max_new_tokens, "temperature": temperature}
+    llm = load_chat_model(model, **(kwargs if model.startswith("local") else {}))
+    history: list = [SystemMessage(system)] if system else []
+    interactive = prompt is None
+    while True:
+        if interactive:
+            try:
+                prompt = typer.prompt("you")
+            except (EOFError, typer.Abort):
+                return
+        history.append(HumanMessage(prompt))
+        reply = ""
+        for chunk in llm.stream(history):
+            reply += str(chunk.content)
+            console.print(chunk.content, end="", markup=False, highlight=False)
+        console.print()
+        if not interactive:
+            return
+        from langchain_core.messages import AIMessage
+
+        history.append(AIMessage(reply))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="picture of the graph (.png or .mmd)")] = Path("demo.png"),
+    model: Annotated[str, typer.Option("--model", "-m", help="model spec")] = "local",
+    question: Annotated[list[str] | None, typer.Option("--question", "-q", help="ask this (repeatable)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Run the demo graph (route -> tool call -> answer) on the embedded model."""
+    from steergraph.graphs.demo import build_demo_graph, run_demo
+    from steergraph.viz import write_graph_picture
+
+    if out.suffix.lower() not in {".png", ".mmd", ".mermaid"}:  # fail before the long run
+        write_graph_picture(build_demo_graph(), out)
+    with console.status("loading the model and running the demo graph..."):
+        rows = run_demo(question or None, model=model)
+    picture = write_graph_picture(build_demo_graph(), out)
+    if json_out:
+        console.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"steergraph demo on '{model}'", show_lines=True)
+    for col in ("question", "tool", "tool call -> result", "answer", "LLM calls", "tokens in/out", "s"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            r["question"],
+            str(r["tool"]),
+            "\n".join(f"{c} -> {res}" for c, res in zip(r["tool_calls"], r["tool_results"]))
+            or "-",
+            r["answer"],
+            str(r["llm_calls"]),
+            f"{r['input_tokens']}/{r['output_tokens']}",
+            f"{r['seconds']:.1f}",
+        )
+    console.print(table)
+    console.print(f"graph picture: {picture}")
+
+
+@app.command()
+def viz(
+    graph: Annotated[str, typer.Argument(help="registered graph name (see --list)")] = "demo",
+    out: Annotated[Path, typer.Option(help="output file, .png or .mmd")] = Path("graph.png"),
+    list_: Annotated[bool, typer.Option("--list", help="list registered graphs")] = False,
+) -> None:
+    """Draw a registered graph as Mermaid text or a PNG (offline)."""
+    from steergraph.graphs import GRAPHS, build_graph
+    from steergraph.viz import write_graph_picture
+
+    if list_:
+        for name in sorted(GRAPHS):
+            console.print(name)
+        return
+    path = write_graph_picture(build_graph(graph), out)
+    console.print(f"wrote {path}")
+
+
+def main() -> None:
+    """Entry point: run the app; user errors become one line and exit code 2."""
+    try:
+        app()
+    except SteergraphError as exc:
+        err_console.print(f"[bold red]error[/] ({exc.code}): {exc}", highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

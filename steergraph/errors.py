@@ -1,0 +1,105 @@
+"""One exception hierarchy for steergraph.
+
+Every error carries a short machine-readable ``code``, a message saying what was
+wrong (and where), and a ``fix`` saying what to do. ``str(err)`` is one line, so the
+CLI can print it without a traceback.
+
+Example:
+    >>> from steergraph.errors import ModelSpecError
+    >>> err = ModelSpecError("unknown model spec 'foo'", fix="use 'local'")
+    >>> str(err)
+    "unknown model spec 'foo' -- fix: use 'local'"
+    >>> err.code
+    'model-spec'
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CapabilityError",
+    "EmptyPromptError",
+    "GraphNotFoundError",
+    "InputError",
+    "InputFileError",
+    "ModelLoadError",
+    "ModelPackageMissingError",
+    "ModelSpecError",
+    "SteergraphError",
+    "StructuredOutputError",
+    "UnsupportedSchemaError",
+]
+
+
+class SteergraphError(Exception):
+    """Base class of every error steergraph raises on purpose."""
+
+    code: str = "steergraph"
+    user_error: bool = True
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        self.message = message
+        self.fix = fix
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return f"{self.message} -- fix: {self.fix}" if self.fix else self.message
+
+
+class InputError(SteergraphError, ValueError):
+    """Something a user gave us is not valid."""
+
+    code = "input"
+
+
+class EmptyPromptError(InputError):
+    """A prompt with no text to answer."""
+
+    code = "empty-prompt"
+
+
+class InputFileError(InputError):
+    """A file given to us cannot be read as expected (missing, not UTF-8, ...)."""
+
+    code = "input-file"
+
+
+class ModelSpecError(InputError):
+    """A model spec string that names no model steergraph can load."""
+
+    code = "model-spec"
+
+
+class ModelPackageMissingError(SteergraphError, ImportError):
+    """An embedded model's PyPI package is not installed."""
+
+    code = "model-package-missing"
+
+
+class ModelLoadError(SteergraphError, RuntimeError):
+    """A model exists but could not be loaded or converted."""
+
+    code = "model-load"
+
+
+class UnsupportedSchemaError(InputError):
+    """A schema the constrained decoder cannot compile."""
+
+    code = "unsupported-schema"
+
+
+class StructuredOutputError(SteergraphError, RuntimeError):
+    """The model's output did not parse into the requested structure."""
+
+    code = "structured-output"
+
+
+class CapabilityError(SteergraphError, TypeError):
+    """A method needs something the given model cannot provide (e.g. log-probs)."""
+
+    code = "capability"
+
+
+class GraphNotFoundError(InputError):
+    """A graph name that is not registered."""
+
+    code = "graph-not-found"

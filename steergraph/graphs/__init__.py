@@ -1,0 +1,33 @@
+"""One module per method: typed state, nodes, edges, ``build_<method>_graph()``.
+
+``GRAPHS`` maps each registered graph's name to its factory; the CLI's ``viz`` and
+``langgraph.json`` list the same graphs.
+
+Example:
+    >>> from steergraph.graphs import GRAPHS
+    >>> "demo" in GRAPHS
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from steergraph.errors import GraphNotFoundError
+from steergraph.graphs.demo import build_demo_graph
+
+__all__ = ["GRAPHS", "build_graph"]
+
+GRAPHS: dict[str, Callable[..., Any]] = {
+    "demo": build_demo_graph,
+}
+
+
+def build_graph(name: str) -> Any:
+    """Compile the registered graph ``name`` or raise GraphNotFoundError."""
+    if name not in GRAPHS:
+        raise GraphNotFoundError(
+            f"no graph named '{name}'", fix=f"use one of: {', '.join(sorted(GRAPHS))}"
+        )
+    return GRAPHS[name]()

