@@ -27,7 +27,7 @@ demo: install
 	$(BIN)/steergraph demo --out demo.png
 
 test: install
-	$(BIN)/python -m pytest -q -m "e2e or not e2e" --timeout 900
+	$(BIN)/python -m pytest -q --timeout 900
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not e2e" --timeout 300

@@ -148,21 +148,18 @@ def demo(
     if json_out:
         console.print_json(json.dumps(rows))
         return
-    table = Table(title=f"steergraph demo on '{model}'", show_lines=True)
-    for col in ("question", "tool", "tool call -> result", "answer", "LLM calls", "tokens in/out", "s"):
-        table.add_column(col, overflow="fold")
+    console.rule(f"steergraph demo on '{model}'")
     for r in rows:
-        table.add_row(
-            r["question"],
-            str(r["tool"]),
-            "\n".join(f"{c} -> {res}" for c, res in zip(r["tool_calls"], r["tool_results"]))
-            or "-",
-            r["answer"],
-            str(r["llm_calls"]),
-            f"{r['input_tokens']}/{r['output_tokens']}",
-            f"{r['seconds']:.1f}",
+        console.print(f"[bold]Q:[/] {r['question']}", highlight=False)
+        steps = [f"route -> {r['tool']}"]
+        steps += [f"{c} -> {res}" for c, res in zip(r["calls"], r["results"])]
+        console.print("   " + " | ".join(steps), markup=False, highlight=False)
+        console.print(f"   [bold]answer:[/] {r['answer']}", highlight=False)
+        console.print(
+            f"   {r['llm_calls']} LLM calls, {r['input_tokens']} in / {r['output_tokens']} out "
+            f"tokens, {r['tool_calls']} tool calls, {r['seconds']:.1f} s",
+            style="dim",
         )
-    console.print(table)
     console.print(f"graph picture: {picture}")
 
 

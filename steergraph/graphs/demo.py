@@ -43,7 +43,7 @@ __all__ = ["DEMO_QUESTIONS", "DemoContext", "DemoState", "FinalAnswer", "build_d
 class FinalAnswer(BaseModel):
     """The demo's final answer."""
 
-    answer: str = Field(description="the answer to the question, short")
+    answer: str = Field(max_length=200, description="the answer in a few words")
 
 
 class DemoState(TypedDict, total=False):
@@ -113,7 +113,7 @@ def build_demo_graph(*, tools: list[BaseTool] | None = None, checkpointer: Any =
     graph = StateGraph(DemoState, context_schema=DemoContext)
     graph.add_node("route", route)
     graph.add_node("act", act)
-    graph.add_node("tools", ToolNode(tools))
+    graph.add_node("tools", ToolNode(tools, handle_tool_errors=True))
     graph.add_node("collect", collect)
     graph.add_node("answer", answer)
     graph.add_edge(START, "route")
@@ -162,8 +162,8 @@ def run_demo(
             {
                 "question": question,
                 "tool": out.get("tool"),
-                "tool_calls": calls,
-                "tool_results": out.get("tool_results", []),
+                "calls": calls,
+                "results": out.get("tool_results", []),
                 "answer": out["answer"]["answer"],
                 "seconds": round(time.perf_counter() - started, 2),
                 **tracker.summary(),

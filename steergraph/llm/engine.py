@@ -101,6 +101,7 @@ class HFEngine:
         temperature: float,
         top_p: float,
         stop: list[str] | None,
+        repetition_penalty: float = 1.0,
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "max_new_tokens": max_new_tokens,
@@ -108,6 +109,8 @@ class HFEngine:
             "pad_token_id": self.tokenizer.pad_token_id,
             "eos_token_id": self.eos_ids,
         }
+        if repetition_penalty != 1.0:
+            kwargs["repetition_penalty"] = repetition_penalty
         if temperature > 0:
             kwargs.update(do_sample=True, temperature=temperature, top_p=top_p, top_k=0)
         else:
@@ -133,6 +136,7 @@ class HFEngine:
         max_new_tokens: int = 256,
         temperature: float = 0.0,
         top_p: float = 1.0,
+        repetition_penalty: float = 1.0,
         stop: list[str] | None = None,
         grammar: str | None = None,
         logits_processors: list[Any] | None = None,
@@ -148,7 +152,7 @@ class HFEngine:
             out = self.model.generate(
                 **enc,
                 logits_processor=procs,
-                **self._gen_kwargs(n, max_new_tokens, temperature, top_p, stop),
+                **self._gen_kwargs(n, max_new_tokens, temperature, top_p, stop, repetition_penalty),
             )
         new = out[:, prompt_len:]
         results: list[Generation] = []
@@ -174,13 +178,14 @@ class HFEngine:
         max_new_tokens: int = 256,
         temperature: float = 0.0,
         top_p: float = 1.0,
+        repetition_penalty: float = 1.0,
         stop: list[str] | None = None,
         seed: int | None = None,
     ) -> Iterator[str]:
         """Yield text pieces of one continuation as they are decoded."""
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         enc = self.encode([prompt])
-        kwargs = self._gen_kwargs(1, max_new_tokens, temperature, top_p, stop)
+        kwargs = self._gen_kwargs(1, max_new_tokens, temperature, top_p, stop, repetition_penalty)
         errors: list[BaseException] = []
 
         def run() -> None:

@@ -31,6 +31,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field
 
+from steergraph.errors import StructuredOutputError
 from steergraph.llm.constrained import decoding_schema, json_schema_grammar, lark_grammar
 from steergraph.llm.engine import HFEngine, TokenLogprobs
 from steergraph.llm.prompting import render_prompt, to_chat_dicts
@@ -57,6 +58,7 @@ class LocalChatModel(BaseChatModel):
     max_new_tokens: int = 256
     temperature: float = 0.0
     top_p: float = 1.0
+    repetition_penalty: float = 1.0
     n: int = 1
     seed: int | None = None
 
@@ -100,7 +102,10 @@ class LocalChatModel(BaseChatModel):
     def _prepare(
         self, messages: list[BaseMessage], kwargs: dict[str, Any]
     ) -> tuple[str, str | None, set[str]]:
-        """Return (prompt text, grammar or None, callable tool names)."""
+        """Return (prompt text, grammar or None, callable tool names).
+
+        A forced tool call is recorded in ``kwargs["_forced"]``.
+        """
         extra: list[str] = []
         grammar: str | None = None
         names: set[str] = set()
@@ -110,6 +115,7 @@ class LocalChatModel(BaseChatModel):
             names = {t["function"]["name"] for t in allowed}
             if allowed:
                 extra.append(tools_system_prompt(allowed, forced))
+            kwargs["_forced"] = forced
             if forced:
                 call = json.dumps(decoding_schema(forced_tool_schema(allowed)))
                 grammar = lark_grammar(
@@ -131,6 +137,7 @@ class LocalChatModel(BaseChatModel):
             "max_new_tokens": int(kwargs.get("max_new_tokens", self.max_new_tokens)),
             "temperature": float(kwargs.get("temperature", self.temperature)),
             "top_p": float(kwargs.get("top_p", self.top_p)),
+            "repetition_penalty": float(kwargs.get("repetition_penalty", self.repetition_penalty)),
             "stop": stop or kwargs.get("stop"),
             "seed": kwargs.get("seed", self.seed),
             "logits_processors": kwargs.get("logits_processors"),
@@ -150,6 +157,12 @@ class LocalChatModel(BaseChatModel):
         generations = []
         for text, count, reason in zip(gen.texts, gen.output_tokens, gen.finish_reasons):
             calls, rest = parse_tool_calls(text, names) if names else ([], text)
+            if kwargs.get("_forced") and not calls:
+                raise StructuredOutputError(
+                    f"the forced tool call was cut at max_new_tokens={params['max_new_tokens']}"
+                    " before it was complete",
+                    fix="raise max_new_tokens",
+                )
             msg = AIMessage(
                 content=rest,
                 tool_calls=calls,
@@ -198,6 +211,7 @@ class LocalChatModel(BaseChatModel):
             max_new_tokens=params["max_new_tokens"],
             temperature=params["temperature"],
             top_p=params["top_p"],
+            repetition_penalty=params["repetition_penalty"],
             stop=params["stop"],
             seed=params["seed"],
         ):

@@ -42,11 +42,28 @@ def to_json_schema(schema: dict[str, Any] | type) -> dict[str, Any]:
         ) from exc
 
 
+def _placeholder(prop: dict[str, Any]) -> str:
+    if "enum" in prop:
+        return " | ".join(json.dumps(v) for v in prop["enum"])
+    if "const" in prop:
+        return json.dumps(prop["const"])
+    kind = prop.get("type")
+    return f"<{kind}>" if isinstance(kind, str) else "<value>"
+
+
 def schema_instruction(schema: dict[str, Any]) -> str:
-    """The instruction given to the model alongside the grammar."""
-    fields = schema.get("properties")
-    shape = json.dumps(fields if fields else schema)
-    return f"Answer only with a JSON object with these fields: {shape}"
+    """The instruction given to the model alongside the grammar.
+
+    A skeleton (``{"answer": <string>}``) plus field descriptions: small models
+    copy description text into values when shown the raw schema.
+    """
+    props = schema.get("properties")
+    if not props:
+        return f"Answer only with JSON matching this schema: {json.dumps(schema)}"
+    skeleton = ", ".join(f'"{k}": {_placeholder(v)}' for k, v in props.items())
+    notes = [f"- {k}: {v['description']}" for k, v in props.items() if v.get("description")]
+    text = f"Answer only with a JSON object like {{{skeleton}}}."
+    return text + ("\nFields:\n" + "\n".join(notes) if notes else "")
 
 
 def parse_structured(message: AIMessage, schema: dict[str, Any] | type) -> Any:
