@@ -91,7 +91,9 @@ def models_prepare(
 @app.command()
 def chat(
     prompt: Annotated[str | None, typer.Argument(help="the message; omit for a REPL")] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="read the message from a UTF-8 file")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="read the message from a UTF-8 file")
+    ] = None,
     model: Annotated[str, typer.Option("--model", "-m", help="model spec")] = "local",
     system: Annotated[str | None, typer.Option(help="system prompt")] = None,
     max_new_tokens: Annotated[int, typer.Option(help="tokens to generate")] = 256,
@@ -131,9 +133,13 @@ def chat(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="picture of the graph (.png or .mmd)")] = Path("demo.png"),
+    out: Annotated[Path, typer.Option(help="picture of the graph (.png or .mmd)")] = Path(
+        "demo.png"
+    ),
     model: Annotated[str, typer.Option("--model", "-m", help="model spec")] = "local",
-    question: Annotated[list[str] | None, typer.Option("--question", "-q", help="ask this (repeatable)")] = None,
+    question: Annotated[
+        list[str] | None, typer.Option("--question", "-q", help="ask this (repeatable)")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Run the demo graph (route -> tool call -> answer) on the embedded model."""

@@ -37,7 +37,14 @@ from typing_extensions import TypedDict
 from steergraph.llm.loading import load_chat_model
 from steergraph.tools.basic import BASIC_TOOLS
 
-__all__ = ["DEMO_QUESTIONS", "DemoContext", "DemoState", "FinalAnswer", "build_demo_graph", "run_demo"]
+__all__ = [
+    "DEMO_QUESTIONS",
+    "DemoContext",
+    "DemoState",
+    "FinalAnswer",
+    "build_demo_graph",
+    "run_demo",
+]
 
 
 class FinalAnswer(BaseModel):
@@ -80,7 +87,9 @@ def build_demo_graph(*, tools: list[BaseTool] | None = None, checkpointer: Any =
 
     def route(state: DemoState, runtime: Runtime[DemoContext]) -> dict[str, Any]:
         prompt = [
-            SystemMessage(f"Pick the tool that answers the question, or none.\nTools:\n{catalogue}"),
+            SystemMessage(
+                f"Pick the tool that answers the question, or none.\nTools:\n{catalogue}"
+            ),
             HumanMessage(state["question"]),
         ]
         choice = _model(runtime).with_structured_output(route_schema).invoke(prompt)
@@ -97,7 +106,9 @@ def build_demo_graph(*, tools: list[BaseTool] | None = None, checkpointer: Any =
     def answer(state: DemoState, runtime: Runtime[DemoContext]) -> dict[str, Any]:
         facts = "; ".join(state.get("tool_results", []))
         prompt = [
-            SystemMessage("Answer the question in a few words." + (f" Tool result: {facts}" if facts else "")),
+            SystemMessage(
+                "Answer the question in a few words." + (f" Tool result: {facts}" if facts else "")
+            ),
             HumanMessage(state["question"]),
         ]
         final = _model(runtime).with_structured_output(FinalAnswer).invoke(prompt)

@@ -28,9 +28,9 @@ from steergraph.errors import UnsupportedSchemaError
 
 __all__ = [
     "ConstraintCache",
+    "GrammarLogitsProcessor",
     "close_objects",
     "decoding_schema",
-    "GrammarLogitsProcessor",
     "json_schema_grammar",
     "lark_grammar",
 ]

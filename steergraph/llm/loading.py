@@ -45,7 +45,9 @@ _cache_lock = threading.Lock()
 def parse_spec(spec: str) -> tuple[str, str]:
     """Split a spec string into (kind, target); raise ModelSpecError if malformed."""
     if not isinstance(spec, str) or not spec.strip():
-        raise ModelSpecError(f"empty or non-string model spec {spec!r}", fix=f"use {ACCEPTED_SPECS}")
+        raise ModelSpecError(
+            f"empty or non-string model spec {spec!r}", fix=f"use {ACCEPTED_SPECS}"
+        )
     spec = spec.strip()
     if spec == "local":
         return "local", DEFAULT_MODEL
@@ -81,12 +83,14 @@ def load_hf_model(name_or_path: str) -> tuple[Any, Any, str]:
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
         model = AutoModelForCausalLM.from_pretrained(
-            folder, local_files_only=True, dtype=torch.bfloat16 if device == "cuda" else torch.float32
+            folder,
+            local_files_only=True,
+            dtype=torch.bfloat16 if device == "cuda" else torch.float32,
         ).to(device)
     except OSError as exc:
         raise ModelLoadError(
             f"could not load a causal LM from '{folder}': {str(exc).splitlines()[0]}",
-            fix="pass a folder holding config.json, weights and a tokenizer (nothing is downloaded)",
+            fix="pass a folder with config.json, weights and a tokenizer (nothing is downloaded)",
         ) from exc
     model.eval()
     return model, tokenizer, label
@@ -108,7 +112,8 @@ def load_chat_model(spec: str | BaseChatModel = "local", **kwargs: Any) -> BaseC
         except (ValueError, ImportError) as exc:
             raise ModelSpecError(
                 f"langchain could not build '{target}': {str(exc).splitlines()[0]}",
-                fix=f"install the provider's package (e.g. langchain-openai) or use {ACCEPTED_SPECS}",
+                fix=f"install the provider's package (e.g. langchain-openai) or use "
+                f"{ACCEPTED_SPECS}",
             ) from exc
     from steergraph.llm.engine import HFEngine
     from steergraph.llm.local import LocalChatModel

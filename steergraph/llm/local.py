@@ -173,7 +173,9 @@ class LocalChatModel(BaseChatModel):
                 },
                 response_metadata={"finish_reason": reason, "model_name": self.model_name},
             )
-            generations.append(ChatGeneration(message=msg, generation_info={"finish_reason": reason}))
+            generations.append(
+                ChatGeneration(message=msg, generation_info={"finish_reason": reason})
+            )
         usage = {
             "input_tokens": gen.prompt_tokens,
             "output_tokens": sum(gen.output_tokens),
@@ -197,7 +199,12 @@ class LocalChatModel(BaseChatModel):
                 message=AIMessageChunk(
                     content=msg.content,
                     tool_call_chunks=[
-                        {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
+                        {
+                            "name": c["name"],
+                            "args": json.dumps(c["args"]),
+                            "id": c["id"],
+                            "index": i,
+                        }
                         for i, c in enumerate(msg.tool_calls)
                     ],
                     usage_metadata=msg.usage_metadata,
@@ -257,7 +264,10 @@ class LocalChatModel(BaseChatModel):
         self.engine.constraints.matcher(self.tokenizer, json_schema_grammar(json_schema))
         bound = self.bind(
             response_format={"schema": json_schema},
-            ls_structured_output_format={"kwargs": {"method": "json_schema"}, "schema": json_schema},
+            ls_structured_output_format={
+                "kwargs": {"method": "json_schema"},
+                "schema": json_schema,
+            },
         )
         return structured_parser(bound, schema, include_raw=include_raw)
 

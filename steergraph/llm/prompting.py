@@ -40,8 +40,9 @@ def _text(content: Any) -> str:
             elif isinstance(block, dict) and block.get("type") == "text":
                 parts.append(str(block.get("text", "")))
             else:
+                kind = block.get("type") if isinstance(block, dict) else type(block).__name__
                 raise InputError(
-                    f"message content block of type '{block.get('type') if isinstance(block, dict) else type(block).__name__}' is not supported by local text models",
+                    f"message content block of type '{kind}' is not supported by local text models",
                     fix="send text content only",
                 )
         return "".join(parts)

@@ -97,7 +97,11 @@ def structured_parser(
 
     def safe(inp: dict[str, Any]) -> dict[str, Any]:
         try:
-            return {"raw": inp["raw"], "parsed": parse_structured(inp["raw"], schema), "parsing_error": None}
+            return {
+                "raw": inp["raw"],
+                "parsed": parse_structured(inp["raw"], schema),
+                "parsing_error": None,
+            }
         except StructuredOutputError as exc:
             return {"raw": inp["raw"], "parsed": None, "parsing_error": exc}
 

@@ -36,7 +36,9 @@ __all__ = [
 
 TOOL_CALL_OPEN = "<tool_call>"
 TOOL_CALL_CLOSE = "</tool_call>"
-_BLOCK = re.compile(re.escape(TOOL_CALL_OPEN) + r"\s*(.*?)\s*(?:" + re.escape(TOOL_CALL_CLOSE) + r"|$)", re.S)
+_BLOCK = re.compile(
+    re.escape(TOOL_CALL_OPEN) + r"\s*(.*?)\s*(?:" + re.escape(TOOL_CALL_CLOSE) + r"|$)", re.S
+)
 
 
 def tools_system_prompt(tools: list[dict[str, Any]], required: bool) -> str:
@@ -54,7 +56,9 @@ def tools_system_prompt(tools: list[dict[str, Any]], required: bool) -> str:
     return "\n".join(lines)
 
 
-def select_tools(tools: list[dict[str, Any]], tool_choice: Any) -> tuple[list[dict[str, Any]], bool]:
+def select_tools(
+    tools: list[dict[str, Any]], tool_choice: Any
+) -> tuple[list[dict[str, Any]], bool]:
     """Return (tools the model may call, whether a call is forced) for ``tool_choice``."""
     if tool_choice in (None, "auto", False, "none"):
         return (tools if tool_choice not in ("none", False) else []), False

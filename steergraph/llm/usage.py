@@ -41,7 +41,9 @@ class UsageTracker(BaseCallbackHandler):
         self._starts: dict[UUID, float] = {}
         self._lock = threading.Lock()
 
-    def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: UUID, **kw: Any) -> None:
+    def on_chat_model_start(
+        self, serialized: Any, messages: Any, *, run_id: UUID, **kw: Any
+    ) -> None:
         self._starts[run_id] = time.perf_counter()
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kw: Any) -> None:

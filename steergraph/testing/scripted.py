@@ -75,7 +75,12 @@ class ScriptedChatModel(BaseChatModel):
             return AIMessage(content=item.model_dump_json())
         if isinstance(item, dict) and "tool_calls" in item:
             calls = [
-                {"name": c["name"], "args": c.get("args", {}), "id": c.get("id") or f"call_{uuid.uuid4().hex[:8]}", "type": "tool_call"}
+                {
+                    "name": c["name"],
+                    "args": c.get("args", {}),
+                    "id": c.get("id") or f"call_{uuid.uuid4().hex[:8]}",
+                    "type": "tool_call",
+                }
                 for c in item["tool_calls"]
             ]
             return AIMessage(content=item.get("content", ""), tool_calls=calls)

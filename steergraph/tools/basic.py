@@ -36,12 +36,18 @@ def safe_arithmetic(expression: str) -> float | int:
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
-        raise InputError(f"not an arithmetic expression: {expression!r}", fix="use numbers and + - * / ( )") from exc
+        raise InputError(
+            f"not an arithmetic expression: {expression!r}", fix="use numbers and + - * / ( )"
+        ) from exc
 
     def walk(node: ast.AST) -> float | int:
         if isinstance(node, ast.Expression):
             return walk(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool)
+        ):
             return node.value
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
             left, right = walk(node.left), walk(node.right)
@@ -58,7 +64,9 @@ def safe_arithmetic(expression: str) -> float | int:
     try:
         return walk(tree)
     except ZeroDivisionError as exc:
-        raise InputError(f"division by zero in {expression!r}", fix="avoid dividing by zero") from exc
+        raise InputError(
+            f"division by zero in {expression!r}", fix="avoid dividing by zero"
+        ) from exc
 
 
 @tool

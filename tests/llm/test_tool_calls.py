@@ -17,12 +17,20 @@ def test_parses_bare_json_call_and_string_arguments():
 
 
 def test_unknown_tools_and_broken_json_stay_text():
-    for text in ['<tool_call>{"name": "rm", "arguments": {}}</tool_call>', "<tool_call>{oops</tool_call>", "plain"]:
+    for text in [
+        '<tool_call>{"name": "rm", "arguments": {}}</tool_call>',
+        "<tool_call>{oops</tool_call>",
+        "plain",
+    ]:
         calls, rest = parse_tool_calls(text, {"add"})
         assert calls == [] and rest == text
 
 
-@given(st.dictionaries(st.text(min_size=1, max_size=5), st.integers() | st.text(max_size=8), max_size=4))
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=5), st.integers() | st.text(max_size=8), max_size=4
+    )
+)
 def test_render_parse_round_trip(args):
     calls, rest = parse_tool_calls(render_tool_call("f", args), {"f"})
     assert calls[0]["args"] == args and rest == ""

@@ -8,7 +8,11 @@ from steergraph.llm import FaissVectorStore
 @pytest.fixture()
 def store():
     s = FaissVectorStore(DeterministicFakeEmbedding(size=16))
-    s.add_texts(["apple pie", "graph search", "tool planning"], [{"i": 0}, {"i": 1}, {"i": 2}], ids=["a", "b", "c"])
+    s.add_texts(
+        ["apple pie", "graph search", "tool planning"],
+        [{"i": 0}, {"i": 1}, {"i": 2}],
+        ids=["a", "b", "c"],
+    )
     return s
 
 
@@ -23,7 +27,9 @@ def test_save_load_round_trip(store, tmp_path):
     loaded = FaissVectorStore.load(tmp_path / "vs", DeterministicFakeEmbedding(size=16))
     assert len(loaded) == 3
     for q in ["apple pie", "tool planning"]:
-        assert [d.id for d in loaded.similarity_search(q, k=3)] == [d.id for d in store.similarity_search(q, k=3)]
+        assert [d.id for d in loaded.similarity_search(q, k=3)] == [
+            d.id for d in store.similarity_search(q, k=3)
+        ]
     loaded.add_texts(["new doc"], ids=["d"])
     assert loaded.similarity_search("new doc", k=1)[0].id == "d"
 

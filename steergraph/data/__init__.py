@@ -1,0 +1,1 @@
+"""Loaders and builders of offline datasets and of the datasets graphs emit."""

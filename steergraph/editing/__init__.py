@@ -1,0 +1,1 @@
+"""Delta-parameter editing (DARE, BitDelta, low-rank, extrapolation); see its issue."""

@@ -1,0 +1,1 @@
+"""Trainers: TRL subclasses and recipes, one module per method (added by method issues)."""

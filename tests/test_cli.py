@@ -1,0 +1,60 @@
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from steergraph.cli import app
+
+runner = CliRunner()
+
+
+def run_cli(*args):
+    """Run the real entry point in a subprocess (exit codes and stderr as a user sees them)."""
+    return subprocess.run(
+        [sys.executable, "-m", "steergraph.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_help_lists_commands():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for cmd in ("models", "chat", "demo", "viz"):
+        assert cmd in result.output
+
+
+def test_viz_writes_files(tmp_path):
+    result = runner.invoke(app, ["viz", "demo", "--out", str(tmp_path / "d.mmd")])
+    assert result.exit_code == 0 and (tmp_path / "d.mmd").read_text().startswith("---")
+
+
+def test_models_lists_both(monkeypatch, tmp_path):
+    result = runner.invoke(app, ["models"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "smollm2" in result.output and "gemma3" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["chat", "-m", "nonsense", "hi"], "unknown model spec 'nonsense'"),
+        (["chat", "   "], "the prompt is empty"),
+        (["viz", "nograph"], "no graph named 'nograph'"),
+        (["viz", "demo", "--out", "x.gif"], "cannot write a graph picture"),
+        (["models", "prepare", "llama"], "no embedded model named 'llama'"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(args, needle):
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip() and "Fontconfig" not in line]
+    assert len(lines) == 1, proc.stderr
+    assert needle in lines[0] and "fix:" in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_non_utf8_file(tmp_path):
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("café".encode("latin-1"))
+    proc = run_cli("chat", "--file", str(bad))
+    assert proc.returncode == 2 and "not UTF-8" in proc.stderr and "Traceback" not in proc.stderr
