@@ -63,6 +63,19 @@ def decode_rate(llm: LocalChatModel, n: int) -> float:
     return tokens / seconds
 
 
+REVIEWS = ["Great phone, long battery.", "Awful food.", "It is a table."]
+
+
+def output_rate(call) -> float:
+    """Output tokens/s of ``call(prompt, seed) -> AIMessage`` over the review prompts."""
+    tokens, seconds = 0, 0.0
+    for seed, text in enumerate(REVIEWS):
+        msg, secs = timed(lambda text=text, seed=seed: call(f"Review: {text}", seed))
+        tokens += msg.usage_metadata["output_tokens"]
+        seconds += secs
+    return tokens / seconds
+
+
 def main() -> None:
     ensure_converted("smollm2")
     llm_cache, load_cache = timed(lambda: LocalChatModel.from_pretrained("smollm2"))
@@ -75,26 +88,12 @@ def main() -> None:
     batch8 = decode_rate(llm, 8)
 
     structured = llm.with_structured_output(Review, include_raw=True)
-    out_tokens, seconds = 0, 0.0
-    for idx, text in enumerate(["Great phone, long battery.", "Awful food.", "It is a table."]):
-        result, secs = timed(
-            lambda text=text, idx=idx: structured.invoke(
-                f"Review: {text}", temperature=1.0, seed=idx
-            )
-        )
-        out_tokens += result["raw"].usage_metadata["output_tokens"]
-        seconds += secs
-    structured_rate = out_tokens / seconds
-    free_tokens, free_seconds = 0, 0.0
-    for idx, text in enumerate(["Great phone, long battery.", "Awful food.", "It is a table."]):
-        msg, secs = timed(
-            lambda text=text, idx=idx: llm.invoke(
-                f"Review: {text}", temperature=1.0, seed=idx, max_new_tokens=40
-            )
-        )
-        free_tokens += msg.usage_metadata["output_tokens"]
-        free_seconds += secs
-    free_rate = free_tokens / free_seconds
+    structured_rate = output_rate(
+        lambda text, seed: structured.invoke(text, temperature=1.0, seed=seed)["raw"]
+    )
+    free_rate = output_rate(
+        lambda text, seed: llm.invoke(text, temperature=1.0, seed=seed, max_new_tokens=40)
+    )
 
     first = llm.with_structured_output(Review2)
     _, t_first = timed(lambda: first.invoke("Should we keep this file?"))

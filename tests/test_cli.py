@@ -28,7 +28,7 @@ def test_viz_writes_files(tmp_path):
     assert result.exit_code == 0 and (tmp_path / "d.mmd").read_text().startswith("---")
 
 
-def test_models_lists_both(monkeypatch, tmp_path):
+def test_models_lists_both():
     result = runner.invoke(app, ["models"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "smollm2" in result.output and "gemma3" in result.output
