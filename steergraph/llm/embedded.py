@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "EMBEDDED_MODELS",
     "EmbeddedModel",
+    "embedded_gguf",
     "ensure_converted",
     "get_embedded",
 ]
@@ -141,6 +142,26 @@ def get_embedded(name: str) -> EmbeddedModel:
             f"no embedded model named '{name}'",
             fix=f"use one of {', '.join(sorted(EMBEDDED_MODELS))}",
         ) from None
+
+
+def embedded_gguf(name: str) -> Path:
+    """Path of the embedded model's GGUF file, for the llama.cpp engine.
+
+    SmolLM2's file is used in place; Gemma 3's four chunks are joined once into
+    ``$STEERGRAPH_HOME/models/gguf/`` (written to a temporary name, then renamed).
+    """
+    spec = get_embedded(name)
+    spec.require_package()
+    if name == "smollm2":
+        return _smollm2_gguf(models_dir())
+    folder = models_dir() / "gguf"
+    target = folder / f"{name}.gguf"
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            joined = _GGUF_LOCATORS[name](Path(tmp))
+            joined.rename(target)
+    return target
 
 
 def load_from_gguf(name: str, workdir: Path) -> tuple[object, object]:

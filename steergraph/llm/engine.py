@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -26,41 +25,15 @@ from transformers import LogitsProcessorList, TextIteratorStreamer
 
 from steergraph.errors import EmptyPromptError
 from steergraph.llm.constrained import ConstraintCache, GrammarLogitsProcessor
+from steergraph.llm.engine_api import Generation, TokenLogprobs, cut_at_stop, eos_token_ids
 
 __all__ = ["Generation", "HFEngine", "TokenLogprobs"]
 
 
-@dataclass
-class Generation:
-    """What one prompt produced: ``n`` texts with their token counts."""
-
-    texts: list[str]
-    output_tokens: list[int]
-    prompt_tokens: int
-    finish_reasons: list[str] = field(default_factory=list)
-
-
-@dataclass
-class TokenLogprobs:
-    """Log-probabilities of each response token under a prompt."""
-
-    token_ids: list[int]
-    tokens: list[str]
-    logprobs: list[float]
-
-    @property
-    def total(self) -> float:
-        """Sum of the token log-probs (log p(response | prompt))."""
-        return float(sum(self.logprobs))
-
-    @property
-    def mean(self) -> float:
-        """Mean token log-prob (0.0 for an empty response)."""
-        return self.total / len(self.logprobs) if self.logprobs else 0.0
-
-
 class HFEngine:
     """Generation and scoring for one (model, tokenizer) pair; thread-safe."""
+
+    name = "hf"
 
     def __init__(self, model: Any, tokenizer: Any) -> None:
         self.model = model
@@ -69,20 +42,8 @@ class HFEngine:
         self.lock = threading.RLock()
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
-        self.eos_ids = self._eos_ids()
-
-    def _eos_ids(self) -> list[int]:
-        ids = {self.tokenizer.eos_token_id}
-        gen_eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
-        if isinstance(gen_eos, int):
-            ids.add(gen_eos)
-        elif isinstance(gen_eos, list):
-            ids.update(gen_eos)
-        for special in ("<|im_end|>", "<end_of_turn>", "<|eot_id|>"):
-            tid = self.tokenizer.convert_tokens_to_ids(special)
-            if isinstance(tid, int) and tid != self.tokenizer.unk_token_id and tid >= 0:
-                ids.add(tid)
-        return sorted(i for i in ids if i is not None)
+        gen_eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+        self.eos_ids = eos_token_ids(tokenizer, gen_eos)
 
     @property
     def device(self) -> torch.device:
@@ -164,7 +125,7 @@ class HFEngine:
                 ended = next((i for i, t in enumerate(ids) if t in self.eos_ids), None)
                 kept = ids if ended is None else ids[:ended]
                 text = self.tokenizer.decode(kept, skip_special_tokens=True)
-                text, hit_stop = _cut_at_stop(text, stop)
+                text, hit_stop = cut_at_stop(text, stop)
                 texts.append(text)
                 counts.append(len(kept) + (0 if ended is None else 1))
                 reasons.append("stop" if ended is not None or hit_stop else "length")
@@ -203,7 +164,7 @@ class HFEngine:
         emitted = ""
         for piece in streamer:
             emitted += piece
-            cut, hit = _cut_at_stop(emitted, stop)
+            cut, hit = cut_at_stop(emitted, stop)
             if hit:
                 yield cut[len(emitted) - len(piece) :]
                 break
@@ -240,10 +201,3 @@ class HFEngine:
             values = rows.gather(1, targets[:, None])[:, 0].tolist() if ids else []
             out.append(TokenLogprobs(ids, tok.convert_ids_to_tokens(ids), values))
         return out
-
-
-def _cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:
-    if not stop:
-        return text, False
-    cuts = [text.find(s) for s in stop if s and s in text]
-    return (text[: min(cuts)], True) if cuts else (text, False)

@@ -5,7 +5,10 @@ Accepted specs:
 * ``"local"`` -- the embedded default (SmolLM2-135M-Instruct);
 * ``"local:<name>"`` -- an embedded model (``smollm2``, ``gemma3``);
 * ``"local:<path or hub id>"`` -- any transformers causal LM already on disk
-  (a folder, or a Hugging Face cache entry; nothing is downloaded);
+  (a folder, or a Hugging Face cache entry; nothing is downloaded), or a ``.gguf``;
+* ``"local+hf:<...>"`` / ``"local+gguf:<...>"`` -- the same, forcing the
+  transformers or the llama.cpp engine (plain ``local`` picks the fastest installed,
+  see :mod:`steergraph.llm.engines`);
 * ``"<provider>:<model>"`` -- handed to LangChain's ``init_chat_model``
   (``openai:gpt-4o-mini``, ``anthropic:...``, ``ollama:...``; an OpenAI-compatible
   server such as vLLM via ``base_url=...``);
@@ -15,6 +18,8 @@ Example:
     >>> from steergraph.llm.loading import parse_spec
     >>> parse_spec("local")
     ('local', 'smollm2')
+    >>> parse_spec("local+gguf:gemma3")
+    ('local+gguf', 'gemma3')
     >>> parse_spec("openai:gpt-4o-mini")
     ('provider', 'openai:gpt-4o-mini')
 """
@@ -34,11 +39,13 @@ from steergraph.llm.embedded import DEFAULT_MODEL, EMBEDDED_MODELS, ensure_conve
 __all__ = ["ACCEPTED_SPECS", "load_chat_model", "load_hf_model", "parse_spec"]
 
 ACCEPTED_SPECS = (
-    "'local' (embedded SmolLM2), 'local:smollm2', 'local:gemma3', 'local:<model folder>', "
+    "'local' (embedded SmolLM2), 'local:smollm2', 'local:gemma3', 'local:<model folder or "
+    ".gguf>', 'local+hf:<...>' or 'local+gguf:<...>' to force an engine, "
     "'<provider>:<model>' for langchain's init_chat_model (e.g. 'openai:gpt-4o-mini'), "
     "or a BaseChatModel instance"
 )
-_engines: dict[str, tuple[Any, str]] = {}
+_engines: dict[tuple[str, str], tuple[Any, str]] = {}
+_LOCAL_KINDS = {"local": "auto", "local+hf": "hf", "local+gguf": "gguf"}
 _cache_lock = threading.Lock()
 
 
@@ -49,13 +56,14 @@ def parse_spec(spec: str) -> tuple[str, str]:
             f"empty or non-string model spec {spec!r}", fix=f"use {ACCEPTED_SPECS}"
         )
     spec = spec.strip()
-    if spec == "local":
-        return "local", DEFAULT_MODEL
-    if spec.startswith("local:"):
-        target = spec.removeprefix("local:").strip()
-        if not target:
-            raise ModelSpecError("'local:' names no model", fix=f"use {ACCEPTED_SPECS}")
-        return "local", target
+    if spec in _LOCAL_KINDS:
+        return spec, DEFAULT_MODEL
+    for kind in _LOCAL_KINDS:
+        if spec.startswith(kind + ":"):
+            target = spec.removeprefix(kind + ":").strip()
+            if not target:
+                raise ModelSpecError(f"'{kind}:' names no model", fix=f"use {ACCEPTED_SPECS}")
+            return kind, target
     if ":" in spec:
         provider, model = spec.split(":", 1)
         if provider and model:
@@ -70,6 +78,11 @@ def load_hf_model(name_or_path: str) -> tuple[Any, Any, str]:
     if name_or_path in EMBEDDED_MODELS:
         folder: str = str(ensure_converted(name_or_path))
         label = name_or_path
+    elif name_or_path.endswith(".gguf"):
+        raise ModelSpecError(
+            f"'{name_or_path}' is a GGUF file, which transformers does not train or serve here",
+            fix="use 'local+gguf:<file>' for llama.cpp, or the transformers folder it came from",
+        )
     else:
         folder, label = name_or_path, name_or_path
         if not Path(folder).exists() and "/" not in folder:
@@ -115,13 +128,15 @@ def load_chat_model(spec: str | BaseChatModel = "local", **kwargs: Any) -> BaseC
                 fix=f"install the provider's package (e.g. langchain-openai) or use "
                 f"{ACCEPTED_SPECS}",
             ) from exc
-    from steergraph.llm.engine import HFEngine
+    from steergraph.llm.engines import build_engine, default_engine
     from steergraph.llm.local import LocalChatModel
 
-    key = os.path.abspath(target) if Path(target).exists() else target
+    engine_choice = _LOCAL_KINDS[kind]
+    if engine_choice == "auto":
+        engine_choice = default_engine()
+    key = (engine_choice, os.path.abspath(target) if Path(target).exists() else target)
     with _cache_lock:  # one engine (weights in memory) per model, shared by all settings
         if key not in _engines:
-            model, tokenizer, label = load_hf_model(target)
-            _engines[key] = (HFEngine(model, tokenizer), label)
+            _engines[key] = build_engine(target, engine_choice)
         engine, label = _engines[key]
     return LocalChatModel(engine=engine, model_name=label, **kwargs)

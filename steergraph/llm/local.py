@@ -33,7 +33,8 @@ from pydantic import ConfigDict, Field
 
 from steergraph.errors import StructuredOutputError
 from steergraph.llm.constrained import decoding_schema, json_schema_grammar, lark_grammar
-from steergraph.llm.engine import HFEngine, TokenLogprobs
+from steergraph.llm.engine import HFEngine
+from steergraph.llm.engine_api import TokenLogprobs
 from steergraph.llm.prompting import render_prompt, to_chat_dicts
 from steergraph.llm.structured import schema_instruction, structured_parser, to_json_schema
 from steergraph.llm.tool_calls import (
@@ -53,7 +54,7 @@ class LocalChatModel(BaseChatModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    engine: HFEngine = Field(exclude=True, repr=False)
+    engine: Any = Field(exclude=True, repr=False)  # an Engine: HFEngine or LlamaCppEngine
     model_name: str = "local"
     max_new_tokens: int = 256
     temperature: float = 0.0
@@ -63,12 +64,19 @@ class LocalChatModel(BaseChatModel):
     seed: int | None = None
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str = "smollm2", **kwargs: Any) -> LocalChatModel:
-        """Load an embedded model by name (``smollm2``, ``gemma3``) or any model folder."""
-        from steergraph.llm.loading import load_hf_model
+    def from_pretrained(
+        cls, name_or_path: str = "smollm2", *, engine: str = "auto", **kwargs: Any
+    ) -> LocalChatModel:
+        """Load an embedded model (``smollm2``, ``gemma3``), a model folder or a ``.gguf``.
 
-        model, tokenizer, label = load_hf_model(name_or_path)
-        return cls(engine=HFEngine(model, tokenizer), model_name=label, **kwargs)
+        ``engine`` is ``auto`` (llama.cpp when installed and a GGUF exists), ``hf`` or
+        ``gguf`` (see :mod:`steergraph.llm.engines`). Unlike ``load_chat_model`` the
+        weights are not shared with other instances.
+        """
+        from steergraph.llm.engines import build_engine
+
+        built, label = build_engine(name_or_path, engine)
+        return cls(engine=built, model_name=label, **kwargs)
 
     @classmethod
     def from_model(cls, model: Any, tokenizer: Any, **kwargs: Any) -> LocalChatModel:
@@ -78,8 +86,13 @@ class LocalChatModel(BaseChatModel):
 
     @property
     def hf_model(self) -> Any:
-        """The underlying transformers model."""
+        """The transformers model (on the llama.cpp engine: its twin, loaded on first use)."""
         return self.engine.model
+
+    @property
+    def engine_name(self) -> str:
+        """``hf`` (transformers) or ``gguf`` (llama.cpp)."""
+        return str(self.engine.name)
 
     @property
     def tokenizer(self) -> Any:
@@ -94,6 +107,7 @@ class LocalChatModel(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {
             "model_name": self.model_name,
+            "engine": self.engine.name,
             "temperature": self.temperature,
             "max_new_tokens": self.max_new_tokens,
         }
@@ -171,7 +185,11 @@ class LocalChatModel(BaseChatModel):
                     "output_tokens": count,
                     "total_tokens": gen.prompt_tokens + count,
                 },
-                response_metadata={"finish_reason": reason, "model_name": self.model_name},
+                response_metadata={
+                    "finish_reason": reason,
+                    "model_name": self.model_name,
+                    "engine": self.engine.name,
+                },
             )
             generations.append(
                 ChatGeneration(message=msg, generation_info={"finish_reason": reason})
