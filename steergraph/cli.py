@@ -88,6 +88,41 @@ def models_prepare(
         console.print(f"[green]ready[/] {item}: {path}")
 
 
+@models_app.command("export")
+def models_export(
+    source: Annotated[str, typer.Argument(help="a transformers model folder, or smollm2/gemma3")],
+    out: Annotated[
+        Path | None, typer.Option(help="output folder (default: the model folder itself)")
+    ] = None,
+    dtype: Annotated[str, typer.Option(help="f32, f16 or q8_0")] = "f16",
+    check: Annotated[bool, typer.Option(help="compare with transformers after export")] = True,
+) -> None:
+    """Export a transformers causal LM to GGUF (``model.gguf``) for the llama.cpp engine."""
+    from steergraph.llm.embedded import EMBEDDED_MODELS, ensure_converted
+    from steergraph.llm.gguf_export import export_gguf
+
+    folder = ensure_converted(source) if source in EMBEDDED_MODELS else Path(source)
+    if source in EMBEDDED_MODELS and out is None:
+        raise InputFileError(
+            "exporting an embedded model needs --out (its cache folder is managed)",
+            fix=f"add --out ./{source}-gguf",
+        )
+    path = export_gguf(folder, out, dtype=dtype)
+    console.print(f"[green]wrote[/] {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    if check:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from steergraph.llm.gguf_check import check_export
+
+        tokenizer = AutoTokenizer.from_pretrained(path.parent, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True).eval()
+        report = check_export(model, tokenizer, path, dtype=dtype)
+        console.print_json(json.dumps(report.summary()))
+        if not report.ok:
+            raise typer.Exit(1)
+    console.print(f"serve it with: --model local+gguf:{path.parent}")
+
+
 @app.command()
 def chat(
     prompt: Annotated[str | None, typer.Argument(help="the message; omit for a REPL")] = None,

@@ -17,3 +17,22 @@ def smollm():
     from steergraph.llm import load_chat_model
 
     return load_chat_model("local")
+
+
+@pytest.fixture(scope="session")
+def smollm_hf():
+    from steergraph.llm import load_chat_model
+
+    return load_chat_model("local+hf")
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory):
+    """(folder with model.gguf + HF files, tiny model, tokenizer), exported in f32."""
+    from steergraph.llm.gguf_export import export_gguf
+    from steergraph.testing import tiny_causal_lm
+
+    model, tok = tiny_causal_lm(seed=0)
+    folder = tmp_path_factory.mktemp("tiny-gguf")
+    export_gguf(model, folder, tokenizer=tok, dtype="f32")
+    return folder, model, tok

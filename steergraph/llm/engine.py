@@ -3,7 +3,9 @@
 :class:`HFEngine` is the part of :class:`~steergraph.llm.local.LocalChatModel` that
 talks to torch: one ``generate`` call for ``n`` samples (or for several prompts,
 left-padded), grammar constraints through llguidance, stop strings, streaming, and
-per-token log-probs of given responses in one padded forward pass.
+per-token log-probs of given responses in one padded forward pass. ``precision``
+picks the inference copy ``generate`` decodes with (:mod:`steergraph.llm.fast_copy`);
+``score`` and training always use the plain model.
 
 Example:
     >>> from steergraph.testing import tiny_causal_lm
@@ -26,6 +28,7 @@ from transformers import LogitsProcessorList, TextIteratorStreamer
 from steergraph.errors import EmptyPromptError
 from steergraph.llm.constrained import ConstraintCache, GrammarLogitsProcessor
 from steergraph.llm.engine_api import Generation, TokenLogprobs, cut_at_stop, eos_token_ids
+from steergraph.llm.fast_copy import FastCopy
 
 __all__ = ["Generation", "HFEngine", "TokenLogprobs"]
 
@@ -35,8 +38,9 @@ class HFEngine:
 
     name = "hf"
 
-    def __init__(self, model: Any, tokenizer: Any) -> None:
+    def __init__(self, model: Any, tokenizer: Any, *, precision: str = "fp32") -> None:
         self.model = model
+        self.fast = FastCopy(model, precision)
         self.tokenizer = tokenizer
         self.constraints = ConstraintCache()
         self.lock = threading.RLock()
@@ -110,7 +114,7 @@ class HFEngine:
             enc = self.encode(prompts)
             prompt_len = enc["input_ids"].shape[1]
             procs = self._processors(grammar, len(prompts) * n, prompt_len, logits_processors)
-            out = self.model.generate(
+            out = self.fast.get().generate(
                 **enc,
                 logits_processor=procs,
                 **self._gen_kwargs(n, max_new_tokens, temperature, top_p, stop, repetition_penalty),
@@ -154,7 +158,7 @@ class HFEngine:
                 with self.lock, torch.inference_mode():
                     if seed is not None:
                         torch.manual_seed(seed)
-                    self.model.generate(**enc, streamer=streamer, **kwargs)
+                    self.fast.get().generate(**enc, streamer=streamer, **kwargs)
             except BaseException as exc:  # surfaced in the consumer thread below
                 errors.append(exc)
                 streamer.end()

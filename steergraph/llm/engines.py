@@ -107,10 +107,11 @@ def _gguf_engine(target: str) -> tuple[Any, str]:
 
 def _hf_engine(target: str) -> tuple[Any, str]:
     from steergraph.llm.engine import HFEngine
+    from steergraph.llm.fast_copy import default_precision
     from steergraph.llm.loading import load_hf_model
 
     model, tokenizer, label = load_hf_model(target)
-    return HFEngine(model, tokenizer), label
+    return HFEngine(model, tokenizer, precision=default_precision()), label
 
 
 def build_engine(target: str, engine: str = "auto") -> tuple[Any, str]:

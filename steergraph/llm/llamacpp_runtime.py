@@ -78,8 +78,13 @@ def _llama() -> Any:
 
 
 def _log_reason() -> str:
-    errors = [line for line in _LOG if "error" in line.lower() or "failed" in line.lower()]
-    return (errors or list(_LOG) or ["no message from llama.cpp"])[-1].strip()
+    """The most specific failure llama.cpp logged ("error loading model: ..." first)."""
+    lines = list(_LOG)
+    for marker in ("error loading model:", "error", "failed"):
+        hits = [line for line in lines if marker in line.lower()]
+        if hits:
+            return hits[0].split(marker, 1)[-1].strip() if ":" in marker else hits[0].strip()
+    return "no message from llama.cpp"
 
 
 def check_gguf_file(path: str | Path) -> Path:

@@ -1,0 +1,147 @@
+"""The llama.cpp engine on a tiny Llama exported to GGUF: parity with transformers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from steergraph.llm.engine import HFEngine
+from steergraph.llm.llamacpp import LlamaCppEngine
+from steergraph.llm.local import LocalChatModel
+
+
+@pytest.fixture(scope="module")
+def engines(tiny_gguf):
+    folder, model, tok = tiny_gguf
+    return LlamaCppEngine(folder / "model.gguf", tok, n_ctx=1024, n_seq_max=16), HFEngine(
+        model, tok
+    )
+
+
+PROMPTS = ["hello world", "The quick brown fox", '{"name": "add"']
+
+
+@pytest.mark.parametrize("prompt", PROMPTS)
+def test_greedy_text_and_scores_match_transformers(engines, prompt):
+    gguf, hf = engines
+    ours = gguf.generate([prompt], max_new_tokens=16)[0]
+    theirs = hf.generate([prompt], max_new_tokens=16)[0]
+    assert ours.texts == theirs.texts
+    assert ours.output_tokens == theirs.output_tokens
+    assert ours.prompt_tokens == theirs.prompt_tokens
+    a = gguf.score(prompt, ["the cat", "x", ""])
+    b = hf.score(prompt, ["the cat", "x", ""])
+    for x, y in zip(a, b):
+        assert x.token_ids == y.token_ids
+        assert np.allclose(x.logprobs, y.logprobs, atol=1e-3)
+
+
+def test_batched_prompts_give_the_same_greedy_text_as_one_at_a_time(engines):
+    gguf, _ = engines
+    together = gguf.generate(PROMPTS, n=2, max_new_tokens=12)
+    for prompt, gen in zip(PROMPTS, together):
+        alone = gguf.generate([prompt], max_new_tokens=12)[0].texts[0]
+        assert gen.texts == [alone, alone]
+
+
+def test_sampling_is_seeded_and_gives_n_texts(engines):
+    gguf, _ = engines
+    first = gguf.generate(["hello"], n=6, max_new_tokens=10, temperature=1.0, seed=3)[0]
+    again = gguf.generate(["hello"], n=6, max_new_tokens=10, temperature=1.0, seed=3)[0]
+    other = gguf.generate(["hello"], n=6, max_new_tokens=10, temperature=1.0, seed=4)[0]
+    assert len(first.texts) == 6 and first.texts == again.texts
+    assert first.texts != other.texts
+    assert len(set(first.texts)) > 1
+
+
+def test_stop_strings_and_length_reasons(engines):
+    gguf, _ = engines
+    full = gguf.generate(["hello"], max_new_tokens=16)[0]
+    assert full.finish_reasons == ["length"]
+    stop = full.texts[0][3:5]
+    cut = gguf.generate(["hello"], max_new_tokens=16, stop=[stop])[0]
+    assert cut.finish_reasons == ["stop"]
+    assert stop not in cut.texts[0] and full.texts[0].startswith(cut.texts[0])
+
+
+def test_stream_pieces_join_into_the_greedy_text(engines):
+    gguf, _ = engines
+    pieces = list(gguf.stream("The quick brown fox", max_new_tokens=16))
+    assert len(pieces) > 1
+    assert "".join(pieces) == gguf.generate(["The quick brown fox"], max_new_tokens=16)[0].texts[0]
+
+
+def test_grammar_constrains_every_sample(engines):
+    from steergraph.llm.constrained import json_schema_grammar
+
+    gguf, _ = engines
+    schema = {
+        "type": "object",
+        "properties": {"ok": {"type": "boolean"}, "n": {"type": "integer"}},
+        "required": ["ok", "n"],
+    }
+    gen = gguf.generate(
+        ["answer:"],
+        n=4,
+        max_new_tokens=60,
+        temperature=1.0,
+        seed=0,
+        grammar=json_schema_grammar(schema),
+    )[0]
+    for text in gen.texts:
+        value = json.loads(text)
+        assert isinstance(value["ok"], bool) and isinstance(value["n"], int)
+
+
+def test_transformers_logits_processors_apply(engines):
+    import torch
+
+    gguf, _ = engines
+    forced = (
+        gguf.tokenizer.convert_tokens_to_ids("fox") if "fox" in gguf.tokenizer.get_vocab() else 100
+    )
+
+    def only_forced(input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        out = torch.full_like(scores, float("-inf"))
+        out[:, forced] = 0.0
+        return out
+
+    gen = gguf.generate(["hello"], max_new_tokens=5, logits_processors=[only_forced])[0]
+    assert gen.output_tokens == [5]
+    assert gen.texts[0] == gguf.tokenizer.decode([forced] * 5)
+
+
+def test_chat_model_tools_and_structured_output_on_llamacpp(engines):
+    from pydantic import BaseModel
+
+    gguf, _ = engines
+    llm = LocalChatModel(engine=gguf, max_new_tokens=80, model_name="tiny")
+    assert llm.engine_name == "gguf"
+
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    msg = llm.bind_tools([add], tool_choice="add").invoke("add 2 and 3")
+    assert msg.tool_calls and msg.tool_calls[0]["name"] == "add"
+    assert set(msg.tool_calls[0]["args"]) == {"a", "b"}
+
+    class Verdict(BaseModel):
+        ok: bool
+
+    out = llm.with_structured_output(Verdict).invoke("is it ok?")
+    assert isinstance(out, Verdict)
+    assert msg.response_metadata["engine"] == "gguf"
+
+
+def test_hf_twin_is_loaded_on_demand(tiny_gguf):
+    from steergraph.llm.engines import build_engine
+
+    folder, model, _ = tiny_gguf
+    engine, _ = build_engine(str(folder), "gguf")
+    assert engine.name == "gguf" and engine._hf_model is None
+    twin = engine.model
+    assert type(twin).__name__ == "LlamaForCausalLM"
+    assert twin.config.hidden_size == model.config.hidden_size
