@@ -12,11 +12,12 @@ def tiny_llm():
     return tiny_chat_model(seed=0, max_new_tokens=24)
 
 
-@pytest.fixture(scope="session")
-def smollm():
+@pytest.fixture(scope="session", params=["local+gguf", "local+hf"])
+def smollm(request):
+    """The embedded SmolLM2 on each engine: the tests using it run on both."""
     from steergraph.llm import load_chat_model
 
-    return load_chat_model("local")
+    return load_chat_model(request.param)
 
 
 @pytest.fixture(scope="session")
