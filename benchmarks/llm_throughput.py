@@ -1,13 +1,18 @@
-"""LLM-layer throughput on the embedded SmolLM2-135M-Instruct (CPU).
+"""LLM-layer throughput on the embedded SmolLM2-135M-Instruct (CPU), both engines.
 
-Measures, in one process:
-  * decode tokens/s for one sequence and for a batch of 8 samples (one generate);
-  * cold load from the safetensors cache vs from the GGUF file;
-  * structured-output tokens/s vs free generation tokens/s;
-  * time of the second structured call with a schema vs the first (compile cache).
+In one process, on the same prompt (64 new tokens, all cores):
+  * raw llama-cpp-python (``Llama.create_completion``) vs our llama.cpp engine;
+  * raw transformers (fp32 ``generate``) vs our transformers engine (bf16 inference
+    copy where the CPU has bf16, else fp32);
+  * single-sequence greedy decoding and best-of-8 sampling (raw llama-cpp-python
+    has no batched sampling: 8 calls);
+  * structured-output vs free tokens/s per engine; first vs second structured call;
+  * greedy agreement of the faster transformers copy with fp32, and the int8 and
+    static-cache options that were measured and not adopted;
+  * cold load from the safetensors cache vs from the GGUF file.
 
-Run: ``python benchmarks/llm_throughput.py`` (about 3 minutes on 2 cores).
-The last line is one JSON object with every figure.
+Run: ``python benchmarks/llm_throughput.py`` (about 4 minutes on 2 cores; needs the
+llama.cpp extra, ``make install-llamacpp``). The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -18,15 +23,25 @@ import time
 from pathlib import Path
 from typing import Literal
 
-from langchain_core.messages import HumanMessage
+import torch
 from pydantic import BaseModel, Field
 
 from steergraph.llm import LocalChatModel, ensure_converted
-from steergraph.llm.embedded import load_from_gguf
+from steergraph.llm.embedded import embedded_gguf, load_from_gguf
+from steergraph.llm.engine import HFEngine
+from steergraph.llm.prompting import render_prompt
 
 PROMPT = "Write a short story about a lighthouse keeper."
+QUESTIONS = [
+    "What is the capital of France?",
+    "Write a haiku about rain.",
+    "List three colors.",
+    "Explain gravity in one sentence.",
+    "Name a famous painter.",
+    "What is 12 times 7?",
+]
 NEW_TOKENS = 64
-REPEATS = 3
+REPEATS = 2
 
 
 class Review(BaseModel):
@@ -40,93 +55,197 @@ class Review2(BaseModel):
     note: str = Field(max_length=60)
 
 
+REVIEWS = ["Great phone, long battery.", "Awful food.", "It is a table."]
+
+
 def timed(fn):
     start = time.perf_counter()
     value = fn()
     return value, time.perf_counter() - start
 
 
-def decode_rate(llm: LocalChatModel, n: int) -> float:
-    tokens, seconds = 0, 0.0
-    for rep in range(REPEATS):
-        (gen,), secs = timed(
-            lambda rep=rep: llm.engine.generate(
-                [llm._prepare([HumanMessage(PROMPT)], {})[0]],  # same prompt text as invoke
-                n=n,
-                max_new_tokens=NEW_TOKENS,
-                temperature=1.0,
-                seed=rep,
-            )
+def rate(runs) -> float:
+    """tokens/s over ``runs``: callables returning a token count."""
+    tokens = seconds = 0.0
+    for run in runs:
+        count, secs = timed(run)
+        tokens += count
+        seconds += secs
+    return tokens / seconds
+
+
+def engine_rates(engine, prompt: str) -> tuple[float, float]:
+    single = rate(
+        lambda: sum(engine.generate([prompt], max_new_tokens=NEW_TOKENS)[0].output_tokens)
+        for _ in range(REPEATS)
+    )
+    best8 = rate(
+        lambda rep=rep: sum(
+            engine.generate([prompt], n=8, max_new_tokens=NEW_TOKENS, temperature=1.0, seed=rep)[
+                0
+            ].output_tokens
         )
-        tokens += sum(gen.output_tokens)
-        seconds += secs
-    return tokens / seconds
+        for rep in range(REPEATS)
+    )
+    return single, best8
 
 
-REVIEWS = ["Great phone, long battery.", "Awful food.", "It is a table."]
+def raw_llama_rates(path: Path, ids: list[int]) -> tuple[float, float]:
+    import llama_cpp
+
+    raw = llama_cpp.Llama(str(path), n_ctx=4096, verbose=False)
+    raw.create_completion(ids, max_tokens=4, temperature=0)
+
+    def one(temperature: float, seed: int) -> int:
+        out = raw.create_completion(ids, max_tokens=NEW_TOKENS, temperature=temperature, seed=seed)
+        return out["usage"]["completion_tokens"]
+
+    single = rate(lambda: one(0.0, 0) for _ in range(REPEATS))
+    best8 = rate(
+        lambda rep=rep: sum(one(1.0, rep * 8 + k) for k in range(8)) for rep in range(REPEATS)
+    )
+    return single, best8
 
 
-def output_rate(call) -> float:
-    """Output tokens/s of ``call(prompt, seed) -> AIMessage`` over the review prompts."""
-    tokens, seconds = 0, 0.0
-    for seed, text in enumerate(REVIEWS):
-        msg, secs = timed(lambda text=text, seed=seed: call(f"Review: {text}", seed))
-        tokens += msg.usage_metadata["output_tokens"]
-        seconds += secs
-    return tokens / seconds
+def raw_transformers_rates(model, enc) -> tuple[float, float]:
+    width = enc["input_ids"].shape[1]
+
+    def gen(n: int, seed: int) -> int:
+        torch.manual_seed(seed)
+        with torch.inference_mode():
+            out = model.generate(
+                **enc,
+                max_new_tokens=NEW_TOKENS,
+                num_return_sequences=n,
+                do_sample=n > 1,
+                temperature=1.0 if n > 1 else None,
+                top_p=None,
+                top_k=0 if n > 1 else None,
+            )
+        return int((out[:, width:] != model.generation_config.pad_token_id).sum())
+
+    return rate(lambda: gen(1, 0) for _ in range(REPEATS)), rate(
+        lambda rep=rep: gen(8, rep) for rep in range(REPEATS)
+    )
+
+
+def structured_rates(llm: LocalChatModel) -> dict[str, float]:
+    structured = llm.with_structured_output(Review, include_raw=True)
+    s_rate = rate(
+        lambda text=text, seed=seed: structured.invoke(
+            f"Review: {text}", temperature=1.0, seed=seed
+        )["raw"].usage_metadata["output_tokens"]
+        for seed, text in enumerate(REVIEWS)
+    )
+    f_rate = rate(
+        lambda text=text, seed=seed: llm.invoke(
+            f"Review: {text}", temperature=1.0, seed=seed, max_new_tokens=40
+        ).usage_metadata["output_tokens"]
+        for seed, text in enumerate(REVIEWS)
+    )
+    _, first = timed(lambda: llm.with_structured_output(Review2).invoke("Keep this file?"))
+    _, second = timed(lambda: llm.with_structured_output(Review2).invoke("Keep this file?"))
+    return {
+        "structured_tok_s": round(s_rate, 2),
+        "free_tok_s": round(f_rate, 2),
+        "structured_vs_free": round(s_rate / f_rate, 3),
+        "structured_second_vs_first_time": round(second / first, 3),
+    }
+
+
+def greedy_agreement(fast: HFEngine, exact: HFEngine, tok) -> float:
+    same = 0
+    for question in QUESTIONS:
+        prompt = render_prompt(tok, [{"role": "user", "content": question}])
+        a = fast.generate([prompt], max_new_tokens=32)[0].texts[0]
+        b = exact.generate([prompt], max_new_tokens=32)[0].texts[0]
+        same += a == b
+    return same / len(QUESTIONS)
 
 
 def main() -> None:
-    ensure_converted("smollm2")
-    llm_cache, load_cache = timed(lambda: LocalChatModel.from_pretrained("smollm2"))
+    from steergraph.llm.engines import build_engine
+    from steergraph.llm.fast_copy import default_precision
+
+    folder = ensure_converted("smollm2")
+    hf_llm, load_cache = timed(lambda: LocalChatModel.from_pretrained("smollm2", engine="hf"))
     with tempfile.TemporaryDirectory() as tmp:
-        _, load_gguf = timed(lambda: load_from_gguf("smollm2", Path(tmp)))
-    llm = llm_cache
-    llm.engine.generate(["warm up"], max_new_tokens=4)
+        _, load_gguf_tf = timed(lambda: load_from_gguf("smollm2", Path(tmp)))
+    gguf_engine, load_llama = timed(lambda: build_engine("smollm2", "gguf")[0])
+    gguf_llm = LocalChatModel(engine=gguf_engine, model_name="smollm2")
+    model, tok = hf_llm.hf_model, hf_llm.tokenizer
+    prompt = render_prompt(tok, [{"role": "user", "content": PROMPT}])
+    ids = tok(prompt, add_special_tokens=False)["input_ids"]
+    enc = tok([prompt], return_tensors="pt", add_special_tokens=False)
 
-    single = decode_rate(llm, 1)
-    batch8 = decode_rate(llm, 8)
-
-    structured = llm.with_structured_output(Review, include_raw=True)
-    structured_rate = output_rate(
-        lambda text, seed: structured.invoke(text, temperature=1.0, seed=seed)["raw"]
+    llama_raw = raw_llama_rates(embedded_gguf("smollm2"), ids)
+    gguf_engine.generate([prompt], max_new_tokens=4)
+    llama_ours = engine_rates(gguf_engine, prompt)
+    tf_raw = raw_transformers_rates(model, enc)
+    precision = default_precision()
+    ours_hf = HFEngine(model, tok, precision=precision)
+    ours_hf.generate([prompt], max_new_tokens=4)
+    tf_ours = engine_rates(ours_hf, prompt)
+    int8 = HFEngine(model, tok, precision="int8")
+    int8.generate([prompt], max_new_tokens=4)
+    int8_single = engine_rates(int8, prompt)[0]
+    static = rate(
+        lambda: sum(
+            ours_hf.fast.get()
+            .generate(
+                **enc, max_new_tokens=NEW_TOKENS, do_sample=False, cache_implementation="static"
+            )[0, enc["input_ids"].shape[1] :]
+            .ne(-1)
+            .tolist()
+        )
+        for _ in range(REPEATS)
     )
-    free_rate = output_rate(
-        lambda text, seed: llm.invoke(text, temperature=1.0, seed=seed, max_new_tokens=40)
-    )
-
-    first = llm.with_structured_output(Review2)
-    _, t_first = timed(lambda: first.invoke("Should we keep this file?"))
-    _, t_second = timed(
-        lambda: llm.with_structured_output(Review2).invoke("Should we keep this file?")
-    )
+    exact = HFEngine(model, tok)
+    agree_fast = greedy_agreement(ours_hf, exact, tok)
+    agree_int8 = greedy_agreement(int8, exact, tok)
+    struct_gguf = structured_rates(gguf_llm)
+    hf_llm.engine = ours_hf
+    struct_hf = structured_rates(hf_llm)
 
     figures = {
-        "decode_tok_s_single": round(single, 2),
-        "decode_tok_s_batch8": round(batch8, 2),
-        "batch8_speedup": round(batch8 / single, 2),
-        "load_s_from_cache": round(load_cache, 2),
-        "load_s_from_gguf": round(load_gguf, 2),
-        "gguf_vs_cache_load_ratio": round(load_gguf / load_cache, 2),
-        "structured_tok_s": round(structured_rate, 2),
-        "free_tok_s": round(free_rate, 2),
-        "structured_vs_free_tok_s_ratio": round(structured_rate / free_rate, 3),
-        "structured_first_call_s": round(t_first, 3),
-        "structured_second_call_s": round(t_second, 3),
-        "structured_second_vs_first_time_ratio": round(t_second / t_first, 3),
+        "llamacpp_raw_tok_s": round(llama_raw[0], 2),
+        "llamacpp_ours_tok_s": round(llama_ours[0], 2),
+        "ours_llamacpp_over_raw_llamacpp": round(llama_ours[0] / llama_raw[0], 3),
+        "llamacpp_raw_best_of_8_tok_s": round(llama_raw[1], 2),
+        "ours_best_of_8_tok_s": round(llama_ours[1], 2),
+        "ours_best_of_8_over_raw_llamacpp_best_of_8": round(llama_ours[1] / llama_raw[1], 2),
+        "transformers_raw_tok_s": round(tf_raw[0], 2),
+        "transformers_ours_tok_s": round(tf_ours[0], 2),
+        "transformers_ours_precision": precision,
+        "transformers_ours_over_raw": round(tf_ours[0] / tf_raw[0], 2),
+        "raw_transformers_best_of_8_tok_s": round(tf_raw[1], 2),
+        "transformers_ours_best_of_8_tok_s": round(tf_ours[1], 2),
+        "ours_llamacpp_over_raw_transformers": round(llama_ours[0] / tf_raw[0], 2),
+        "ours_best_of_8_over_raw_transformers_best_of_8": round(llama_ours[1] / tf_raw[1], 2),
+        "transformers_int8_tok_s": round(int8_single, 2),
+        "transformers_static_cache_tok_s": round(static, 2),
+        "greedy_agreement_ours_hf_vs_fp32": round(agree_fast, 3),
+        "greedy_agreement_int8_vs_fp32": round(agree_int8, 3),
+        "structured_llamacpp": struct_gguf,
+        "structured_transformers": struct_hf,
+        "load_s_llamacpp": round(load_llama, 2),
+        "load_s_transformers_cache": round(load_cache, 2),
+        "load_s_transformers_from_gguf": round(load_gguf_tf, 2),
     }
-    print(f"decode, 1 sequence : {single:7.1f} tok/s")
-    print(f"decode, batch of 8 : {batch8:7.1f} tok/s  ({batch8 / single:.2f}x)")
-    print(f"load from cache    : {load_cache:7.2f} s")
-    print(f"load from GGUF     : {load_gguf:7.2f} s  ({load_gguf / load_cache:.1f}x slower)")
-    print(
-        f"structured output  : {structured_rate:7.1f} tok/s vs free {free_rate:.1f} tok/s "
-        f"(ratio {structured_rate / free_rate:.2f})"
-    )
-    print(
-        f"structured call    : first {t_first:.2f} s, second {t_second:.2f} s "
-        f"(ratio {t_second / t_first:.2f})"
-    )
+    print(f"{'':28}{'single tok/s':>14}{'best-of-8 tok/s':>18}")
+    for label, pair in [
+        ("llama-cpp-python (raw)", llama_raw),
+        ("steergraph llama.cpp", llama_ours),
+        ("transformers fp32 (raw)", tf_raw),
+        (f"steergraph transformers {precision}", tf_ours),
+    ]:
+        print(f"{label:28}{pair[0]:14.1f}{pair[1]:18.1f}")
+    print(f"ours llama.cpp / raw llama.cpp: {llama_ours[0] / llama_raw[0]:.3f} (goal >= 0.9)")
+    print(f"int8 transformers: {int8_single:.1f} tok/s, greedy agreement {agree_int8:.2f}")
+    print(f"static KV cache: {static:.1f} tok/s; {precision} greedy agreement {agree_fast:.2f}")
+    print(f"structured (llama.cpp): {struct_gguf}")
+    print(f"structured (transformers): {struct_hf}")
+    del folder
     print(json.dumps(figures))
 
 

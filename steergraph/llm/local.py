@@ -140,6 +140,8 @@ class LocalChatModel(BaseChatModel):
             schema = response_format["schema"]
             extra.append(schema_instruction(schema))
             grammar = json_schema_grammar(schema)
+        if kwargs.get("grammar"):  # a Lark grammar (e.g. a plan language), bound by the caller
+            grammar = lark_grammar(kwargs["grammar"])
         if extra:
             messages = [SystemMessage("\n\n".join(extra)), *messages]
         chat = to_chat_dicts(messages)
@@ -265,6 +267,21 @@ class LocalChatModel(BaseChatModel):
         formatted = [convert_to_openai_tool(t) for t in tools]
         select_tools(formatted, tool_choice)  # validate the choice now, not at call time
         return self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
+
+    def with_grammar(self, lark: str) -> Runnable[LanguageModelInput, AIMessage]:
+        """Return a runnable whose replies always match the Lark grammar ``lark``.
+
+        The grammar (llguidance's Lark dialect, ``%json {...}`` allowed) is compiled
+        here, so an invalid one raises :class:`UnsupportedSchemaError` at once.
+
+        Example:
+            >>> from steergraph.testing import tiny_chat_model
+            >>> yes_no = tiny_chat_model().with_grammar('start: "yes" | "no"')
+            >>> yes_no.invoke("ok?").content in {"yes", "no"}
+            True
+        """
+        self.engine.constraints.matcher(self.tokenizer, lark_grammar(lark), what="grammar")
+        return self.bind(grammar=lark)
 
     def with_structured_output(
         self,

@@ -145,3 +145,36 @@ def test_hf_twin_is_loaded_on_demand(tiny_gguf):
     twin = engine.model
     assert type(twin).__name__ == "LlamaForCausalLM"
     assert twin.config.hidden_size == model.config.hidden_size
+
+
+PLAN_GRAMMAR = r"""
+start: step ("\n" step){1,4}
+step: NAME " = " TOOL "(" args ")"
+args: (NAME (", " NAME)*)?
+NAME: /[a-z][a-z0-9]{0,5}/
+TOOL: "search" | "summarize" | "join" | "count"
+"""
+
+
+@pytest.mark.parametrize("which", ["gguf", "hf"])
+def test_a_plan_like_lark_grammar_constrains_both_engines(engines, which):
+    import re
+
+    gguf, hf = engines
+    engine = gguf if which == "gguf" else hf
+    llm = LocalChatModel(engine=engine, max_new_tokens=120, temperature=1.0, seed=0)
+    plan = llm.with_grammar(PLAN_GRAMMAR)
+    line = re.compile(r"[a-z][a-z0-9]{0,5} = (search|summarize|join|count)\(([a-z0-9, ]*)\)")
+    for seed in range(3):
+        text = plan.invoke("write a plan", seed=seed).content
+        steps = text.split("\n")
+        assert 2 <= len(steps) <= 5
+        assert all(line.fullmatch(s) for s in steps), text
+
+
+def test_an_invalid_grammar_fails_when_bound(engines):
+    from steergraph.errors import UnsupportedSchemaError
+
+    gguf, _ = engines
+    with pytest.raises(UnsupportedSchemaError, match="grammar"):
+        LocalChatModel(engine=gguf).with_grammar("start: missing_rule")
