@@ -71,6 +71,11 @@ def models(ctx: typer.Context) -> None:
             str(spec.cache_dir()),
         )
     console.print(table)
+    from steergraph.llm.engines import default_engine
+    from steergraph.llm.llamacpp_runtime import llama_cpp_available
+
+    fast = "installed" if llama_cpp_available() else "not installed (`make install-llamacpp`)"
+    console.print(f"engines: transformers; llama.cpp {fast}; default {default_engine()}")
     console.print("prepare with: steergraph models prepare [NAME|all]")
 
 

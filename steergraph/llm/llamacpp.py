@@ -298,8 +298,12 @@ class LlamaCppEngine:
         # Decode in a worker and hand each new piece over as soon as it is decoded.
         channel: queue.Queue[str | BaseException | None] = queue.Queue()
         emitted = [""]
+        abandoned = threading.Event()
 
         def on_step(rows: list[_Row]) -> None:
+            if abandoned.is_set():  # the consumer stopped reading: stop decoding
+                rows[0].done = True
+                return
             text, _ = cut_at_stop(
                 self.tokenizer.decode(rows[0].ids, skip_special_tokens=True), stop
             )
@@ -316,13 +320,16 @@ class LlamaCppEngine:
                 channel.put(exc)
 
         threading.Thread(target=run, daemon=True).start()
-        while True:
-            item = channel.get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        try:
+            while True:
+                item = channel.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            abandoned.set()
 
     # ----------------------------------------------------------------- scoring
     def score(self, prompt: str, responses: list[str]) -> list[TokenLogprobs]:
