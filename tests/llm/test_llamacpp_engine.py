@@ -178,3 +178,54 @@ def test_an_invalid_grammar_fails_when_bound(engines):
     gguf, _ = engines
     with pytest.raises(UnsupportedSchemaError, match="grammar"):
         LocalChatModel(engine=gguf).with_grammar("start: missing_rule")
+
+
+def test_a_policy_trained_by_trl_is_served_by_llama_cpp(tmp_path, monkeypatch):
+    """SFT a tiny Llama with TRL, export the saved folder, serve it with local+gguf."""
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    from steergraph.llm import load_chat_model
+    from steergraph.llm.gguf_check import check_export
+    from steergraph.llm.gguf_export import export_gguf
+    from steergraph.testing import tiny_causal_lm
+
+    model, tok = tiny_causal_lm(seed=5)
+    before = model.lm_head.weight.detach().clone()
+    data = Dataset.from_list(
+        [
+            {
+                "messages": [
+                    {"role": "user", "content": "add 2 and 3"},
+                    {"role": "assistant", "content": "The answer is 5."},
+                ]
+            }
+        ]
+        * 8
+    )
+    args = SFTConfig(
+        output_dir=str(tmp_path / "run"),
+        max_steps=3,
+        per_device_train_batch_size=4,
+        learning_rate=1e-2,
+        report_to=[],
+        save_strategy="no",
+        use_cpu=True,
+        logging_steps=1,
+    )
+    SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tok).train()
+    assert not model.lm_head.weight.detach().allclose(before)  # training changed the policy
+    folder = tmp_path / "policy"
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    path = export_gguf(folder, dtype="f32")
+    assert path == folder / "model.gguf"
+    report = check_export(model.eval(), tok, path, dtype="f32", max_new_tokens=12)
+    assert report.ok, report.summary()
+    monkeypatch.setenv("STEERGRAPH_HF_PRECISION", "fp32")  # compare with exact transformers
+    llm = load_chat_model(f"local+gguf:{folder}", max_new_tokens=8)
+    assert llm.engine_name == "gguf"
+    assert (
+        llm.invoke("add 2 and 3").content
+        == load_chat_model(f"local+hf:{folder}", max_new_tokens=8).invoke("add 2 and 3").content
+    )
