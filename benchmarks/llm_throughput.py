@@ -6,7 +6,8 @@ In one process, on the same prompt (64 new tokens, all cores):
     copy where the CPU has bf16, else fp32);
   * single-sequence greedy decoding and best-of-8 sampling (raw llama-cpp-python
     has no batched sampling: 8 calls);
-  * structured-output vs free tokens/s per engine; first vs second structured call;
+  * structured-output vs free tokens/s per engine (llguidance on both; llama.cpp's
+    native GBNF sampler too); first vs second structured call;
   * greedy agreement of the faster transformers copy with fp32, and the int8 and
     static-cache options that were measured and not adopted;
   * cold load from the safetensors cache vs from the GGUF file.
@@ -204,6 +205,20 @@ def main() -> None:
     agree_fast = greedy_agreement(ours_hf, exact, tok)
     agree_int8 = greedy_agreement(int8, exact, tok)
     struct_gguf = structured_rates(gguf_llm)
+    from steergraph.llm.gbnf import gbnf_from_json_schema
+
+    gbnf = gguf_llm.with_grammar(
+        gbnf_from_json_schema(Review.model_json_schema()).text, syntax="gbnf"
+    )
+    struct_gguf["gbnf_structured_tok_s"] = round(
+        rate(
+            lambda text=text, seed=seed: gbnf.invoke(
+                f"Review: {text}", temperature=1.0, seed=seed, max_new_tokens=120
+            ).usage_metadata["output_tokens"]
+            for seed, text in enumerate(REVIEWS)
+        ),
+        2,
+    )
     hf_llm.engine = ours_hf
     struct_hf = structured_rates(hf_llm)
 

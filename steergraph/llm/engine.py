@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from transformers import LogitsProcessorList, TextIteratorStreamer
 
-from steergraph.errors import EmptyPromptError
+from steergraph.errors import CapabilityError, EmptyPromptError
 from steergraph.llm.constrained import ConstraintCache, GrammarLogitsProcessor
 from steergraph.llm.engine_api import Generation, TokenLogprobs, cut_at_stop, eos_token_ids
 from steergraph.llm.fast_copy import FastCopy
@@ -85,9 +85,15 @@ class HFEngine:
         return kwargs
 
     def _processors(
-        self, grammar: str | None, rows: int, prompt_len: int, extra: list[Any] | None
+        self, grammar: Any, rows: int, prompt_len: int, extra: list[Any] | None
     ) -> LogitsProcessorList:
         procs = LogitsProcessorList(extra or [])
+        if grammar is not None and not isinstance(grammar, str):
+            raise CapabilityError(
+                "GBNF grammars run on the llama.cpp engine only",
+                fix="use a Lark grammar (with_grammar(..., syntax='lark')) or a 'local+gguf:' "
+                "model",
+            )
         if grammar is not None:
             matchers = [self.constraints.matcher(self.tokenizer, grammar) for _ in range(rows)]
             procs.append(GrammarLogitsProcessor(matchers, prompt_len, self.eos_ids[0]))

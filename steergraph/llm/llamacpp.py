@@ -34,6 +34,7 @@ import numpy as np
 from steergraph.errors import CapabilityError, EmptyPromptError, ModelLoadError
 from steergraph.llm.constrained import ConstraintCache
 from steergraph.llm.engine_api import Generation, TokenLogprobs, cut_at_stop, eos_token_ids
+from steergraph.llm.gbnf import GbnfGrammar, GbnfMatcher
 from steergraph.llm.llamacpp_runtime import BatchEntry, LlamaRuntime
 from steergraph.llm.sampling import (
     apply_bitmask,
@@ -159,7 +160,10 @@ class LlamaCppEngine:
             logits = _run_processors(params["logits_processors"], rows, logits, prompt_ids)
         histories = [prompt_ids[r.prompt] + r.ids for r in rows]
         apply_repetition_penalty(logits, histories, params.get("repetition_penalty", 1.0))
-        if rows[0].matcher is not None:
+        if isinstance(rows[0].matcher, GbnfMatcher):
+            for i, row in enumerate(rows):
+                row.matcher.mask(logits[i])
+        elif rows[0].matcher is not None:
             import llguidance.numpy as llnp
 
             mask = llnp.allocate_token_bitmask(len(rows), logits.shape[1])
@@ -199,8 +203,10 @@ class LlamaCppEngine:
                 for slot, p in enumerate(group)
                 for j in range(n)
             ]
-            if grammar is not None:
-                for row in rows:
+            for row in rows:
+                if isinstance(grammar, GbnfGrammar):
+                    row.matcher = GbnfMatcher(self.runtime, grammar)
+                elif grammar is not None:
                     row.matcher = self.constraints.matcher(self.tokenizer, grammar)
             logits = np.repeat(first, n, axis=0)
             active = rows
@@ -242,11 +248,14 @@ class LlamaCppEngine:
         top_p: float = 1.0,
         repetition_penalty: float = 1.0,
         stop: list[str] | None = None,
-        grammar: str | None = None,
+        grammar: str | GbnfGrammar | None = None,
         logits_processors: list[Any] | None = None,
         seed: int | None = None,
     ) -> list[Generation]:
-        """Generate ``n`` continuations of each prompt; all rows decode together."""
+        """Generate ``n`` continuations of each prompt; all rows decode together.
+
+        ``grammar`` is llguidance grammar text or a :class:`GbnfGrammar`.
+        """
         params = dict(
             max_new_tokens=max_new_tokens,
             temperature=temperature,

@@ -20,9 +20,11 @@ Example:
 from __future__ import annotations
 
 import collections
+import contextlib
 import ctypes
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,15 @@ import numpy as np
 
 from steergraph.errors import CapabilityError, ModelLoadError
 
-__all__ = ["BatchEntry", "LlamaRuntime", "check_gguf_file", "llama_cpp_available"]
+__all__ = [
+    "BatchEntry",
+    "LlamaRuntime",
+    "captured_c_stderr",
+    "check_gguf_file",
+    "llama_cpp_available",
+    "llama_log_reason",
+    "reset_llama_log",
+]
 
 _LOG: collections.deque[str] = collections.deque(maxlen=40)
 _init_lock = threading.Lock()
@@ -77,9 +87,35 @@ def _llama() -> Any:
     return llama_cpp
 
 
-def _log_reason() -> str:
+@contextlib.contextmanager
+def captured_c_stderr() -> Iterator[list[str]]:
+    """Capture what C code writes to file descriptor 2 (llama.cpp's grammar parser does)."""
+    import sys
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    lines: list[str] = []
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lines
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            lines.extend(sink.read().decode("utf-8", "replace").splitlines())
+
+
+def reset_llama_log() -> None:
+    """Forget what llama.cpp logged so far (call before an operation that may fail)."""
+    _LOG.clear()
+
+
+def llama_log_reason() -> str:
     """The most specific failure llama.cpp logged ("error loading model: ..." first)."""
     lines = list(_LOG)
+    _LOG.clear()
     for marker in ("error loading model:", "error", "failed"):
         hits = [line for line in lines if marker in line.lower()]
         if hits:
@@ -134,7 +170,7 @@ class LlamaRuntime:
         self.model = lc.llama_model_load_from_file(str(self.path).encode(), mparams)
         if not self.model:
             raise ModelLoadError(
-                f"llama.cpp could not load '{self.path}': {_log_reason()}",
+                f"llama.cpp could not load '{self.path}': {llama_log_reason()}",
                 fix="check that the file is complete (not truncated) and of an architecture "
                 "llama.cpp supports (llama, gemma3, qwen2, ...)",
             )
@@ -152,7 +188,7 @@ class LlamaRuntime:
         if not self.ctx:
             lc.llama_model_free(self.model)
             raise ModelLoadError(
-                f"llama.cpp could not create a context for '{self.path}': {_log_reason()}",
+                f"llama.cpp could not create a context for '{self.path}': {llama_log_reason()}",
                 fix="lower n_ctx (STEERGRAPH_LLAMA_CTX) or free memory",
             )
         self.n_ctx = int(lc.llama_n_ctx(self.ctx))
@@ -201,7 +237,8 @@ class LlamaRuntime:
             status = self._lc.llama_decode(self.ctx, batch)
             if status != 0:
                 raise ModelLoadError(
-                    f"llama_decode failed with status {status} on '{self.path}' ({_log_reason()})",
+                    f"llama_decode failed with status {status} on '{self.path}' "
+                    f"({llama_log_reason()})",
                     fix="the context is full: lower n or max_new_tokens, or raise "
                     "STEERGRAPH_LLAMA_CTX",
                 )

@@ -31,7 +31,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field
 
-from steergraph.errors import StructuredOutputError
+from steergraph.errors import CapabilityError, InputError, StructuredOutputError
 from steergraph.llm.constrained import decoding_schema, json_schema_grammar, lark_grammar
 from steergraph.llm.engine import HFEngine
 from steergraph.llm.engine_api import TokenLogprobs
@@ -140,8 +140,10 @@ class LocalChatModel(BaseChatModel):
             schema = response_format["schema"]
             extra.append(schema_instruction(schema))
             grammar = json_schema_grammar(schema)
-        if kwargs.get("grammar"):  # a Lark grammar (e.g. a plan language), bound by the caller
-            grammar = lark_grammar(kwargs["grammar"])
+        if kwargs.get("grammar"):  # a grammar (e.g. a plan language) bound by with_grammar
+            grammar = kwargs["grammar"]
+            if isinstance(grammar, str):
+                grammar = lark_grammar(grammar)
         if extra:
             messages = [SystemMessage("\n\n".join(extra)), *messages]
         chat = to_chat_dicts(messages)
@@ -210,7 +212,8 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        if kwargs.get("tools") or kwargs.get("response_format") or kwargs.get("n", 1) != 1:
+        whole = kwargs.get("tools") or kwargs.get("response_format") or kwargs.get("grammar")
+        if whole or kwargs.get("n", 1) != 1:
             # Tool calls and structured output are parsed whole: emit one chunk.
             result = self._generate(messages, stop, run_manager, **kwargs)
             msg = result.generations[0].message
@@ -268,11 +271,15 @@ class LocalChatModel(BaseChatModel):
         select_tools(formatted, tool_choice)  # validate the choice now, not at call time
         return self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
 
-    def with_grammar(self, lark: str) -> Runnable[LanguageModelInput, AIMessage]:
-        """Return a runnable whose replies always match the Lark grammar ``lark``.
+    def with_grammar(
+        self, grammar: str, *, syntax: str = "lark"
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Return a runnable whose replies always match ``grammar``.
 
-        The grammar (llguidance's Lark dialect, ``%json {...}`` allowed) is compiled
-        here, so an invalid one raises :class:`UnsupportedSchemaError` at once.
+        ``syntax="lark"`` (both engines): llguidance's Lark dialect, ``%json {...}``
+        allowed. ``syntax="gbnf"`` (llama.cpp engine only): llama.cpp's own grammar
+        sampler. The grammar is compiled here, so an invalid one raises
+        :class:`UnsupportedSchemaError` at once.
 
         Example:
             >>> from steergraph.testing import tiny_chat_model
@@ -280,8 +287,22 @@ class LocalChatModel(BaseChatModel):
             >>> yes_no.invoke("ok?").content in {"yes", "no"}
             True
         """
-        self.engine.constraints.matcher(self.tokenizer, lark_grammar(lark), what="grammar")
-        return self.bind(grammar=lark)
+        if syntax == "gbnf":
+            from steergraph.llm.gbnf import GbnfGrammar, GbnfMatcher
+
+            runtime = getattr(self.engine, "runtime", None)
+            if runtime is None:
+                raise CapabilityError(
+                    "GBNF grammars run on the llama.cpp engine only",
+                    fix="use syntax='lark' or a 'local+gguf:' model",
+                )
+            gbnf = GbnfGrammar(grammar)
+            GbnfMatcher(runtime, gbnf)  # compile once now to report errors early
+            return self.bind(grammar=gbnf)
+        if syntax != "lark":
+            raise InputError(f"unknown grammar syntax {syntax!r}", fix="use 'lark' or 'gbnf'")
+        self.engine.constraints.matcher(self.tokenizer, lark_grammar(grammar), what="grammar")
+        return self.bind(grammar=grammar)
 
     def with_structured_output(
         self,

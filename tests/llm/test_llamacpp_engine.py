@@ -229,3 +229,30 @@ def test_a_policy_trained_by_trl_is_served_by_llama_cpp(tmp_path, monkeypatch):
         llm.invoke("add 2 and 3").content
         == load_chat_model(f"local+hf:{folder}", max_new_tokens=8).invoke("add 2 and 3").content
     )
+
+
+def test_gbnf_grammars_use_llama_cpps_own_sampler(engines):
+    from steergraph.errors import CapabilityError, UnsupportedSchemaError
+    from steergraph.llm.gbnf import gbnf_from_json_schema
+
+    gguf, hf = engines
+    llm = LocalChatModel(engine=gguf, max_new_tokens=60, temperature=1.0)
+    schema = {
+        "type": "object",
+        "properties": {"ok": {"type": "boolean"}, "n": {"type": "integer"}},
+        "required": ["ok", "n"],
+    }
+    as_json = llm.with_grammar(gbnf_from_json_schema(schema).text, syntax="gbnf")
+    for seed in range(3):
+        text = as_json.invoke("answer", seed=seed).content
+        value = json.loads(text)
+        assert isinstance(value["ok"], bool) and isinstance(value["n"], int)
+    yes_no = llm.with_grammar('root ::= ("yes" | "no") "!"', syntax="gbnf")
+    assert {yes_no.invoke("ok?", seed=s).content for s in range(4)} <= {"yes!", "no!"}
+    streamed = "".join(c.content for c in yes_no.stream("ok?", seed=0))
+    assert streamed in {"yes!", "no!"}
+    with pytest.raises(UnsupportedSchemaError, match="GBNF") as info:
+        llm.with_grammar('root ::= "a" undefined-rule', syntax="gbnf")
+    assert "undefined-rule" in str(info.value)
+    with pytest.raises(CapabilityError, match=r"llama\.cpp engine only"):
+        LocalChatModel(engine=hf).with_grammar('root ::= "a"', syntax="gbnf")
