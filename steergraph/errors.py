@@ -24,8 +24,11 @@ __all__ = [
     "ModelLoadError",
     "ModelPackageMissingError",
     "ModelSpecError",
+    "PlanError",
     "SteergraphError",
     "StructuredOutputError",
+    "ToolDefinitionError",
+    "ToolExecutionError",
     "UnsupportedSchemaError",
 ]
 
@@ -103,3 +106,53 @@ class GraphNotFoundError(InputError):
     """A graph name that is not registered."""
 
     code = "graph-not-found"
+
+
+class ToolDefinitionError(InputError):
+    """A tool that cannot be registered as given (untyped, duplicate, unknown type...)."""
+
+    code = "tool-definition"
+
+
+class ToolExecutionError(SteergraphError, RuntimeError):
+    """A tool failed while running: it raised, hung past its timeout, or returned the wrong type.
+
+    The executor records these per node instead of letting them escape.
+    """
+
+    code = "tool-execution"
+    user_error = False
+
+
+class PlanError(InputError):
+    """A plan that is not valid, with the 1-based ``line`` and ``column`` where it goes wrong.
+
+    ``kind`` says which rule was broken: ``syntax``, ``unknown-tool``, ``dangling-reference``,
+    ``type-mismatch``, ``arity``, ``repeated-tool``, ``duplicate-step``, ``cycle``,
+    ``missing-output`` or ``empty``.
+    """
+
+    code = "plan"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        line: int = 1,
+        column: int = 1,
+        source: str = "",
+        fix: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.line = line
+        self.column = column
+        lines = source.splitlines()
+        self.source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        super().__init__(f"line {line}, column {column}: {message}", fix=fix)
+
+    def pointer(self) -> str:
+        """The offending line with a caret under the column (for humans and LLM re-asks)."""
+        if not self.source_line:
+            return ""
+        return f"{self.source_line}\n{' ' * (self.column - 1)}^"
