@@ -107,8 +107,11 @@ class Planner:
         self.max_repairs = max_repairs
         self.constrained = hasattr(llm, "with_grammar") if constrained is None else constrained
 
-    def messages(self, task: PlanTask, observations: Sequence[str] = ()) -> list[BaseMessage]:
+    def messages(
+        self, task: PlanTask, observations: Sequence[str] = (), registry: Any = None
+    ) -> list[BaseMessage]:
         """System prompt (catalogue, prices, budget) and the task."""
+        registry = registry or self.registry
         size = task.input_size if self.cost_aware else None
         cost_note = ""
         if self.cost_aware:
@@ -116,7 +119,7 @@ class Planner:
             cost_note += f"; the plan must cost at most ${task.budget:.3g}." if task.budget else "."
         system = SYSTEM.format(
             priced=" [time, price]" if self.cost_aware else "",
-            catalogue=self.registry.catalogue(size),
+            catalogue=registry.catalogue(size),
             cost_note=cost_note,
         )
         inputs = ", ".join(f"{n} ({k}, size {task.input_size})" for n, k in task.inputs.items())
@@ -153,7 +156,7 @@ class Planner:
             registry, task.inputs, task.outputs, task.input_size, self._budget(task), self.max_steps
         )
         state.check_feasible()
-        base = self.messages(task, observations)
+        base = self.messages(task, observations, registry)
         lines: list[str] = []
         calls = 0
         while True:
@@ -178,7 +181,7 @@ class Planner:
         )
 
     def _free(self, task: PlanTask, registry: Any, observations: Sequence[str]) -> PlannerResult:
-        messages = self.messages(task, observations)
+        messages = self.messages(task, observations, registry)
         errors: list[str] = []
         text = ""
         for attempt in range(self.max_repairs + 1):

@@ -15,12 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 from steergraph.errors import GraphNotFoundError
+from steergraph.graphs.catp import build_catp_graph
 from steergraph.graphs.demo import build_demo_graph
 
 __all__ = ["GRAPHS", "build_graph"]
 
 GRAPHS: dict[str, Callable[..., Any]] = {
     "demo": build_demo_graph,
+    "catp": build_catp_graph,
 }
 
 

@@ -135,10 +135,12 @@ class PlanExecutor:
         registry: Any,
         config: ExecutorConfig | None = None,
         on_event: Callable[[NodeRecord], None] | None = None,
+        on_value: Callable[[str, Any], None] | None = None,
     ) -> None:
         self.registry = registry
         self.config = config or ExecutorConfig()
         self.on_event = on_event
+        self.on_value = on_value
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     # ------------------------------------------------------------- placement
@@ -277,6 +279,8 @@ class PlanExecutor:
                 ok = task.result() if not task.cancelled() else False
                 self._emit(records[name])
                 if ok:
+                    if self.on_value is not None:  # e.g. persist it for a resumable run
+                        self.on_value(name, values[name])
                     for dep in dependents[name]:
                         waiting[dep].discard(name)
                         if not waiting[dep] and records[dep].status == "pending" and not stopped:

@@ -48,26 +48,48 @@ def _type_graph(registry: Any, tools: Sequence[str], size: int) -> nx.DiGraph:
     return graph
 
 
+def _distance(graph: nx.DiGraph, have: set[str], target: str) -> tuple[int, float] | None:
+    """Cheapest (hops, price) from any type in ``have`` to ``target`` (0 if already there)."""
+    if target in have:
+        return 0, 0.0
+    best = None
+    for src in have:
+        if src in graph and target in graph and nx.has_path(graph, src, target):
+            price = nx.shortest_path_length(graph, src, target, weight="price")
+            hops = nx.shortest_path_length(graph, src, target)
+            if best is None or price < best[1]:
+                best = (hops, price)
+    return best
+
+
 def cheapest_cover(
-    registry: Any, have: Sequence[str], need: Sequence[str], tools: Sequence[str], size: int
+    registry: Any,
+    available: Sequence[str],
+    produced: Sequence[str],
+    need: Sequence[str],
+    tools: Sequence[str],
+    size: int,
 ) -> tuple[int, float]:
-    """(steps, price) lower bounds to produce every type in ``need`` from types ``have``."""
+    """(steps, price) lower bounds until a *step* has produced every type in ``need``.
+
+    ``available`` are the types of all values (task inputs and steps), ``produced`` the
+    types steps made; a needed type not yet produced costs at least one more tool.
+    """
     graph = _type_graph(registry, tools, size)
-    steps = price = 0.0
+    have = set(available)
+    steps, price = 0, 0.0
     for kind in need:
-        if kind in have:
+        if kind in produced:
             continue
         best = None
-        for src in set(have):
-            if src in graph and kind in graph and nx.has_path(graph, src, kind):
-                length = nx.shortest_path_length(graph, src, kind, weight="price")
-                hops = nx.shortest_path_length(graph, src, kind)
-                if best is None or length < best[1]:
-                    best = (hops, length)
+        for src, _, data in graph.in_edges(kind, data=True) if kind in graph else []:
+            reach = _distance(graph, have, src)
+            if reach is not None and (best is None or reach[1] + data["price"] < best[1]):
+                best = (reach[0] + 1, reach[1] + data["price"])
         if best is None:
             return 10**6, float("inf")
         steps, price = max(steps, best[0]), price + best[1]
-    return int(steps), price
+    return steps, price
 
 
 @dataclass
@@ -90,9 +112,13 @@ class MaskState:
     def steps_left(self) -> int:
         return self.max_steps - len(self.used)
 
+    def produced(self) -> list[str]:
+        """Types of the values steps made (task inputs excluded)."""
+        return [k for n, k in self.values.items() if n not in self.inputs]
+
     def can_return(self) -> bool:
         """True when step values (not task inputs) cover the required output types."""
-        have = [k for n, k in self.values.items() if n not in self.inputs]
+        have = self.produced()
         return all(have.count(k) >= list(self.outputs).count(k) for k in set(self.outputs))
 
     def allowed_tools(self) -> list[str]:
@@ -107,7 +133,12 @@ class MaskState:
             cost = tool.price_at(self.size)
             rest = [n for n in unused if n != name]
             steps, price = cheapest_cover(
-                self.registry, [*have, tool.output], self.outputs, rest, self.size
+                self.registry,
+                [*have, tool.output],
+                [*self.produced(), tool.output],
+                self.outputs,
+                rest,
+                self.size,
             )
             if steps > self.steps_left() - 1:
                 continue
@@ -126,7 +157,7 @@ class MaskState:
         """Raise :class:`BudgetError` if no valid plan can meet the budget and step limit."""
         have = list(self.values.values())
         steps, price = cheapest_cover(
-            self.registry, have, self.outputs, self.registry.names(), self.size
+            self.registry, have, self.produced(), self.outputs, self.registry.names(), self.size
         )
         if steps > self.max_steps or price == float("inf"):
             raise BudgetError(

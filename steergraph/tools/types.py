@@ -21,7 +21,15 @@ from typing import Any
 
 from steergraph.errors import ToolDefinitionError
 
-__all__ = ["DATA_TYPES", "DataType", "Table", "register_type", "type_of_annotation"]
+__all__ = [
+    "DATA_TYPES",
+    "DataType",
+    "Table",
+    "decode_value",
+    "encode_value",
+    "register_type",
+    "type_of_annotation",
+]
 
 
 @dataclass
@@ -107,3 +115,17 @@ def type_of_annotation(annotation: Any, where: str) -> str:
         f"{where}: cannot map the annotation {annotation!r} to a plan data type",
         fix=f"annotate with str, float, Table or list[str], or pass types=... ({names})",
     )
+
+
+def encode_value(value: Any) -> Any:
+    """A JSON-friendly form of a plan value (tables become tagged dicts)."""
+    if isinstance(value, Table):
+        return {"__table__": {"columns": value.columns, "rows": value.rows, "target": value.target}}
+    return value
+
+
+def decode_value(data: Any) -> Any:
+    """Inverse of :func:`encode_value`."""
+    if isinstance(data, dict) and "__table__" in data:
+        return Table(**data["__table__"])
+    return data
