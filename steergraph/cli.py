@@ -33,6 +33,15 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="List and prepare the embedded models.", invoke_without_command=True)
 app.add_typer(models_app, name="models")
+
+
+def _add_method_apps() -> None:
+    from steergraph.cli_catp import catp_app
+
+    app.add_typer(catp_app, name="catp")
+
+
+_add_method_apps()
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 

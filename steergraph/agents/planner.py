@@ -10,7 +10,8 @@ Two ways to write a plan, one result type:
   plan is sent back with the parser's positioned error and re-asked (bounded).
 
 ``cost_aware=False`` hides prices and budget from the model (the baseline CATP
-compares against).
+compares against). Steps no returned value needs are pruned before the plan is
+returned (both modes; ``PlannerResult.pruned_steps`` lists them).
 
 Example:
     >>> from steergraph.testing import ScriptedChatModel
@@ -68,6 +69,7 @@ class PlannerResult:
     llm_calls: int = 0
     errors: list[str] = field(default_factory=list)
     estimated_price: float = 0.0
+    pruned_steps: list[str] = field(default_factory=list)
 
 
 def plan_price(plan: Plan, registry: Any, size: int) -> float:
@@ -176,9 +178,23 @@ class Planner:
             state.add(name, tool)
         text = "\n".join(lines)
         plan = parse_plan(text, registry, task.inputs, outputs=task.outputs)
-        return PlannerResult(
-            plan, text, "constrained", calls, [], plan_price(plan, registry, task.input_size)
-        )
+        return self._result(plan, text, "constrained", calls, [], registry, task)
+
+    @staticmethod
+    def _result(
+        plan: Plan,
+        text: str,
+        mode: str,
+        calls: int,
+        errors: list[str],
+        registry: Any,
+        task: PlanTask,
+    ) -> PlannerResult:
+        """Drop steps no returned value needs (they would cost and contribute nothing)."""
+        dead = plan.unused_steps()
+        plan = plan.pruned()
+        cost = plan_price(plan, registry, task.input_size)
+        return PlannerResult(plan, text, mode, calls, errors, cost, dead)
 
     def _free(self, task: PlanTask, registry: Any, observations: Sequence[str]) -> PlannerResult:
         messages = self.messages(task, observations, registry)
@@ -208,5 +224,5 @@ class Planner:
                     ),
                 ]
                 continue
-            return PlannerResult(plan, text, "free", attempt + 1, errors, cost)
+            return self._result(plan, text, "free", attempt + 1, errors, registry, task)
         return PlannerResult(None, text, "free", self.max_repairs + 1, errors, 0.0)

@@ -44,6 +44,12 @@ class Step:
         """What identifies the step (positions excluded)."""
         return (self.name, self.tool, self.args)
 
+    def pruned(self) -> Plan:
+        """The plan without :meth:`unused_steps` (same names, same returns)."""
+        dead = set(self.unused_steps())
+        steps = {n: s for n, s in self.steps.items() if n not in dead}
+        return Plan(steps, self.returns, dict(self.inputs))
+
     def to_text(self) -> str:
         return f"{self.name} = {self.tool}({', '.join(self.args)})"
 
@@ -111,6 +117,12 @@ class Plan:
             if name in dag:
                 needed |= nx.ancestors(dag, name)
         return [name for name in self.steps if name not in needed]
+
+    def pruned(self) -> Plan:
+        """The plan without :meth:`unused_steps` (same names, same returns)."""
+        dead = set(self.unused_steps())
+        steps = {n: s for n, s in self.steps.items() if n not in dead}
+        return Plan(steps, self.returns, dict(self.inputs))
 
     def to_text(self) -> str:
         """The canonical text: steps in topological order, then the return line."""

@@ -145,8 +145,11 @@ SCRIPT = textwrap.dedent(
         return left + right
 
     reg = ToolRegistry([step_a, step_b, step_c])
-    db = sqlite3.connect(sys.argv[1], check_same_thread=False, isolation_level=None)
-    graph = build_catp_graph(checkpointer=SqliteSaver(db), store=SqliteStore(db))
+    saver = SqliteSaver(sqlite3.connect(sys.argv[1], check_same_thread=False))
+    store = SqliteStore(
+        sqlite3.connect(sys.argv[1], check_same_thread=False, isolation_level=None)
+    )
+    graph = build_catp_graph(checkpointer=saver, store=store)
     plan = "a = step_a(doc)\\nb = step_b(doc)\\nc = step_c(a, b)\\nreturn c"
     llm = ScriptedChatModel(responses=[plan])
     ctx = CATPContext(model=llm, registry=reg, constrained=False)

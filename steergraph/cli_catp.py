@@ -1,0 +1,196 @@
+"""``steergraph catp plan|run``: cost-aware tool planning from the command line.
+
+Example:
+    $ steergraph catp plan "Summarize the document and list keywords" \\
+        --input doc=README.md --output text --output words --png plan.png
+    $ steergraph catp run "Mean installed size" --input csv=packages.csv --output number
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from steergraph.errors import InputError
+
+__all__ = ["catp_app"]
+
+catp_app = typer.Typer(help="Cost-aware tool planning: plan, run.", no_args_is_help=True)
+console = Console()
+
+InputsOpt = Annotated[
+    list[str],
+    typer.Option("--input", "-i", help="NAME=PATH (text) or NAME:table=PATH.csv; repeatable"),
+]
+OutputsOpt = Annotated[
+    list[str], typer.Option("--output", "-o", help="required output type; repeatable")
+]
+
+
+def _inputs(specs: list[str]) -> tuple[dict[str, str], dict[str, Any], int]:
+    """(types, values, largest size) of --input NAME[:type]=PATH options."""
+    from steergraph.cli import read_text_file
+    from steergraph.tools.builtin_table import parse_csv
+    from steergraph.tools.types import DATA_TYPES
+
+    if not specs:
+        raise InputError("the task has no input", fix="add --input doc=PATH")
+    types: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for spec in specs:
+        if "=" not in spec:
+            raise InputError(f"--input {spec!r} is not NAME=PATH", fix="e.g. --input doc=notes.txt")
+        name, path = spec.split("=", 1)
+        name, _, kind = name.partition(":")
+        kind = kind or "text"
+        if not name.isidentifier() or kind not in ("text", "table"):
+            raise InputError(
+                f"--input {spec!r}: the name must be an identifier and the type text or table",
+                fix="e.g. --input doc=notes.txt or --input sales:table=sales.csv",
+            )
+        text = read_text_file(Path(path))
+        types[name] = kind
+        values[name] = parse_csv(text) if kind == "table" else text
+    size = max(DATA_TYPES[types[n]].size(v) for n, v in values.items())
+    return types, values, size
+
+
+def _registry() -> Any:
+    from steergraph.tools.registry import default_registry
+
+    reg = default_registry()
+    reg.profile()
+    return reg
+
+
+def _show_plan(plan: Any, registry: Any, size: int, png: Path | None) -> None:
+    from steergraph.agents.planner import plan_price
+    from steergraph.viz.plans import write_plan_picture
+
+    console.print(plan.to_text(), highlight=False)
+    estimates = {n: registry.get(s.tool).profile.at(size).wall_s for n, s in plan.steps.items()}
+    length, path = plan.critical_path(estimates)
+    console.print(
+        f"estimated price ${plan_price(plan, registry, size):.3g}; critical path "
+        f"{' -> '.join(path)} ({length * 1000:.1f} ms)"
+    )
+    if png is not None:
+        console.print(f"[green]drew[/] {write_plan_picture(plan, png, estimates)}")
+
+
+@catp_app.command("plan")
+def catp_plan(
+    task: Annotated[str, typer.Argument(help="what the plan must achieve")],
+    inputs: InputsOpt = [],  # noqa: B006 - typer's way to declare a repeatable option
+    outputs: OutputsOpt = [],  # noqa: B006
+    budget: Annotated[float | None, typer.Option(help="dollars the plan may cost")] = None,
+    model: Annotated[str, typer.Option("--model", "-m", help="model spec")] = "local",
+    cost_aware: Annotated[bool, typer.Option(help="show prices to the planner")] = True,
+    png: Annotated[Path | None, typer.Option(help="draw the plan (critical path in red)")] = None,
+) -> None:
+    """Write a plan for a task and print it (no tool runs)."""
+    from steergraph.agents.planner import Planner, PlanTask
+    from steergraph.llm.loading import load_chat_model
+
+    types, _, size = _inputs(inputs)
+    registry = _registry()
+    planner = Planner(load_chat_model(model, max_new_tokens=64), registry, cost_aware=cost_aware)
+    result = planner.plan(PlanTask(task, types, outputs or ["text"], size, budget))
+    if result.plan is None:
+        raise InputError(
+            f"no valid plan after {result.llm_calls} tries: {result.errors[-1]}",
+            fix="rephrase the task or use a stronger --model",
+        )
+    _show_plan(result.plan, registry, size, png)
+
+
+@catp_app.command("run")
+def catp_run(
+    task: Annotated[str, typer.Argument(help="what the plan must achieve")],
+    inputs: InputsOpt = [],  # noqa: B006
+    outputs: OutputsOpt = [],  # noqa: B006
+    budget: Annotated[float | None, typer.Option(help="dollars the plan may cost")] = None,
+    model: Annotated[str, typer.Option("--model", "-m", help="model spec")] = "local",
+    cost_aware: Annotated[bool, typer.Option(help="show prices to the planner")] = True,
+    approve: Annotated[bool, typer.Option(help="ask before running the plan")] = False,
+    db: Annotated[Path, typer.Option(help="SQLite checkpoint file")] = Path("catp.sqlite"),
+    thread: Annotated[
+        str | None, typer.Option(help="thread id to resume (default: a new one)")
+    ] = None,
+    png: Annotated[Path | None, typer.Option(help="draw the executed plan")] = None,
+) -> None:
+    """Plan and run a task with the CATP graph (checkpointed: re-run with --thread to resume)."""
+    import sqlite3
+
+    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.store.sqlite import SqliteStore
+    from langgraph.types import Command
+
+    from steergraph.graphs.catp import CATPContext, build_catp_graph
+    from steergraph.tools.plan_parser import parse_plan
+    from steergraph.tools.types import decode_value, encode_value
+    from steergraph.viz.plans import write_plan_picture
+
+    types, values, size = _inputs(inputs)
+    registry = _registry()
+    saver = SqliteSaver(sqlite3.connect(str(db), check_same_thread=False))
+    store = SqliteStore(sqlite3.connect(str(db), check_same_thread=False, isolation_level=None))
+    graph = build_catp_graph(checkpointer=saver, store=store)
+    ctx = CATPContext(
+        model=model, registry=registry, cost_aware=cost_aware, require_approval=approve
+    )
+    if thread is None:
+        import uuid
+
+        thread = f"catp-{uuid.uuid4().hex[:8]}"
+    console.print(f"thread {thread} (resume with --thread {thread} --db {db})")
+    config = {"configurable": {"thread_id": thread}}
+    spec = {
+        "description": task,
+        "inputs": types,
+        "outputs": outputs or ["text"],
+        "input_size": size,
+        "budget": budget,
+    }
+    snapshot = graph.get_state(config)
+    start: Any = (
+        None
+        if snapshot.next
+        else {"task": spec, "inputs": {k: encode_value(v) for k, v in values.items()}}
+    )
+    out = graph.invoke(start, config, context=ctx)
+    while "__interrupt__" in out:
+        plan_text = out["__interrupt__"][0].value["plan"]
+        console.print(plan_text, highlight=False)
+        out = graph.invoke(Command(resume=typer.confirm("run this plan?")), config, context=ctx)
+    records = {r["name"]: r for r in out.get("records", [])}
+    table = RichTable(title=f"CATP run ({out['status']})")
+    for col in ("step", "tool", "status", "start s", "wall ms", "attempts", "error"):
+        table.add_column(col)
+    for name, rec in records.items():
+        table.add_row(
+            name,
+            rec["tool"],
+            rec["status"],
+            f"{rec['start'] or 0:.3f}",
+            f"{(rec['wall_s'] or 0) * 1000:.1f}",
+            str(rec["attempts"]),
+            (rec["error"] or "")[:60],
+        )
+    console.print(table)
+    if out.get("plan"):
+        plan = parse_plan(out["plan"], registry, types)
+        console.print(out["plan"], highlight=False)
+        if png is not None:
+            console.print(f"[green]drew[/] {write_plan_picture(plan, png, records=records)}")
+    console.print(json.dumps(out.get("execution", {}), default=str))
+    for name, value in (out.get("outputs") or {}).items():
+        console.print(f"[bold]{name}[/]: {str(decode_value(value))[:500]}", highlight=False)
+    if out["status"] != "done":
+        console.print(f"[red]{out['answer']}[/]")
+        raise typer.Exit(1)
