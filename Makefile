@@ -41,7 +41,9 @@ $(STAMP): pyproject.toml Makefile
 
 demo: install install-llamacpp
 	$(BIN)/steergraph models prepare smollm2
-	$(BIN)/steergraph demo --out demo.png
+	$(BIN)/steergraph catp run "Summarize this document and list its keywords" \
+		--input doc=README.md --output text --output words \
+		--png catp-plan.png --db $(VENV)/catp-demo.sqlite
 
 test: install install-llamacpp
 	$(BIN)/python -m pytest -q --timeout 900
@@ -56,4 +58,4 @@ bench: install install-llamacpp
 	$(BIN)/python benchmarks/llm_throughput.py
 
 clean:
-	rm -rf $(VENV) demo.png
+	rm -rf $(VENV) demo.png catp-plan.png

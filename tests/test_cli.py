@@ -19,7 +19,7 @@ def run_cli(*args):
 def test_help_lists_commands():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for cmd in ("models", "chat", "demo", "viz"):
+    for cmd in ("models", "chat", "demo", "viz", "catp"):
         assert cmd in result.output
 
 
@@ -42,6 +42,10 @@ def test_models_lists_both():
         (["viz", "nograph"], "no graph named 'nograph'"),
         (["viz", "demo", "--out", "x.gif"], "cannot write a graph picture"),
         (["models", "prepare", "llama"], "no embedded model named 'llama'"),
+        (["catp", "plan", "Summarize"], "the task has no input"),
+        (["catp", "plan", "Summarize", "--input", "doc"], "is not NAME=PATH"),
+        (["catp", "run", "Sum", "--input", "doc:image=x.png"], "the type text or table"),
+        (["catp", "plan", "Summarize", "--input", "doc=/no/such/file.txt"], "file not found"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(args, needle):

@@ -26,8 +26,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import hashlib
 import operator
 from dataclasses import dataclass, field
@@ -41,6 +39,7 @@ from langgraph.types import interrupt
 from typing_extensions import TypedDict
 
 from steergraph.agents.planner import Planner, PlanTask, plan_price
+from steergraph.asyncio_utils import run_sync
 from steergraph.errors import InputError, PlanError
 from steergraph.llm.loading import load_chat_model
 from steergraph.tools.executor import ExecutorConfig, PlanExecutor
@@ -100,16 +99,6 @@ def _task(state: CATPState) -> PlanTask:
                 fix="pass task={'description': ..., 'inputs': {name: type}, 'outputs': [type]}",
             )
     return PlanTask(**task)
-
-
-def _run(coro: Any) -> Any:
-    """Run a coroutine from sync code, also when this thread already has an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 def build_catp_graph(*, checkpointer: Any = None, store: Any = None) -> Any:
@@ -206,7 +195,7 @@ def build_catp_graph(*, checkpointer: Any = None, store: Any = None) -> Any:
         executor = PlanExecutor(registry, ctx.executor, on_value=persist)
         inputs = {k: decode_value(v) for k, v in (state.get("inputs") or {}).items()}
         try:
-            result = _run(executor.run(plan_obj, inputs, completed=completed))
+            result = run_sync(executor.run(plan_obj, inputs, completed=completed))
         finally:
             executor.close()
         records = [vars(r) for r in result.records.values()]

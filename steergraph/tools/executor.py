@@ -321,8 +321,10 @@ class PlanExecutor:
             self.on_event(rec)
 
     def run_sync(self, plan: Plan, inputs: Mapping[str, Any], **kwargs: Any) -> ExecutionResult:
-        """:meth:`run` from synchronous code (not from inside a running event loop)."""
-        return asyncio.run(self.run(plan, inputs, **kwargs))
+        """:meth:`run` from synchronous code (also in Jupyter, where a loop is running)."""
+        from steergraph.asyncio_utils import run_sync
+
+        return run_sync(self.run(plan, inputs, **kwargs))
 
     def close(self) -> None:
         """Stop the process pool, killing workers still busy with timed-out calls."""
