@@ -94,7 +94,17 @@ def engine_rates(engine, prompt: str) -> tuple[float, float]:
 def raw_llama_rates(path: Path, ids: list[int]) -> tuple[float, float]:
     import llama_cpp
 
-    raw = llama_cpp.Llama(str(path), n_ctx=4096, verbose=False)
+    from steergraph.llm.llamacpp_runtime import safe_model_params
+
+    # same extra-buffer-type setting as our engine (the AMX repack path crashes on Q4_1)
+    default_params = llama_cpp.llama_model_default_params
+    llama_cpp.llama_model_default_params = lambda: safe_model_params(  # type: ignore[assignment]
+        type("lc", (), {"llama_model_default_params": staticmethod(default_params)})
+    )
+    try:
+        raw = llama_cpp.Llama(str(path), n_ctx=4096, verbose=False)
+    finally:
+        llama_cpp.llama_model_default_params = default_params  # type: ignore[assignment]
     raw.create_completion(ids, max_tokens=4, temperature=0)
 
     def one(temperature: float, seed: int) -> int:

@@ -137,6 +137,12 @@ class LlamaCppEngine:
 
     def _prefill(self, prompt_ids: list[list[int]], group: list[int], n: int) -> np.ndarray:
         """Prefill each prompt of ``group`` into its first sequence; return last logits."""
+        if len(group) == 1:
+            logits = self.runtime.prefill(prompt_ids[group[0]])
+            for j in range(1, n):
+                self.runtime.fork(0, j)
+            return logits
+        self.runtime.clear()
         entries = [
             BatchEntry(tok, pos, slot * n, pos == len(prompt_ids[p]) - 1)
             for slot, p in enumerate(group)
@@ -196,7 +202,6 @@ class LlamaCppEngine:
         prompt_ids = [self._encode(p) for p in prompts]
         all_rows: list[_Row] = []
         for group in self._waves(prompt_ids, n, budget):
-            self.runtime.clear()
             first = self._prefill(prompt_ids, group, n)
             rows = [
                 _Row(prompt=p, seq=slot * n + j, start=len(prompt_ids[p]))
@@ -350,11 +355,7 @@ class LlamaCppEngine:
         out: list[TokenLogprobs] = []
         with self.lock:
             for group in self._score_groups(len(prompt_ids), resp_ids):
-                self.runtime.clear()
-                entries = [
-                    BatchEntry(t, i, 0, i == len(prompt_ids) - 1) for i, t in enumerate(prompt_ids)
-                ]
-                first = log_softmax(self.runtime.decode(entries))[0]
+                first = log_softmax(self.runtime.prefill(prompt_ids))[0]
                 for slot in range(1, len(group)):
                     self.runtime.fork(0, slot)
                 body = [

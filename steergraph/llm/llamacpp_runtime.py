@@ -41,6 +41,7 @@ __all__ = [
     "llama_cpp_available",
     "llama_log_reason",
     "reset_llama_log",
+    "safe_model_params",
 ]
 
 _LOG: collections.deque[str] = collections.deque(maxlen=40)
@@ -150,6 +151,20 @@ class BatchEntry:
     logits: bool = False
 
 
+def safe_model_params(lc: Any = None) -> Any:
+    """llama.cpp model parameters with the CPU "extra buffer types" off unless asked for.
+
+    The extra buffer types repack weights for AMX / AVX-512 kernels; on CPUs with AMX
+    (e.g. Sapphire Rapids) the Q4_1 path crashes the process inside ``llama_decode``
+    (llama-cpp-python 0.3.36, measured here), and on CPUs without AMX they do not
+    apply to Q4_1 at all. ``STEERGRAPH_LLAMA_EXTRA_BUFTS=1`` turns them back on.
+    """
+    lc = lc or _llama()
+    params = lc.llama_model_default_params()
+    params.use_extra_bufts = os.environ.get("STEERGRAPH_LLAMA_EXTRA_BUFTS", "0") == "1"
+    return params
+
+
 class LlamaRuntime:
     """One GGUF model + one multi-sequence context (see the module docstring)."""
 
@@ -166,7 +181,7 @@ class LlamaRuntime:
         self.path = check_gguf_file(path)
         self._lc = lc
         _LOG.clear()
-        mparams = lc.llama_model_default_params()
+        mparams = safe_model_params(lc)
         self.model = lc.llama_model_load_from_file(str(self.path).encode(), mparams)
         if not self.model:
             raise ModelLoadError(
@@ -197,6 +212,8 @@ class LlamaRuntime:
         self.n_vocab = int(lc.llama_vocab_n_tokens(lc.llama_model_get_vocab(self.model)))
         self._batch = lc.llama_batch_init(n_batch, 0, 1)
         self.memory = lc.llama_get_memory(self.ctx)
+        self.cached: list[int] = []  # the tokens sequence 0 holds from position 0
+        self.reused_tokens = 0  # prompt tokens the last prefill did not decode again
 
     # ----------------------------------------------------------------- metadata
     def meta(self, key: str) -> str | None:
@@ -209,6 +226,37 @@ class LlamaRuntime:
     def clear(self) -> None:
         """Forget every sequence."""
         self._lc.llama_memory_clear(self.memory, True)
+        self.cached = []
+
+    def prefill(self, ids: list[int]) -> np.ndarray:
+        """Decode ``ids`` into sequence 0 and return the last position's logits (1 row).
+
+        Every other sequence is dropped. The longest prefix shared with the previous
+        ``prefill`` stays in the cache and is not decoded again (prefix caching: a
+        planner re-asked line by line, or one prompt scored against many responses,
+        pays for its long system prompt once). Caches that cannot cut a sequence
+        (sliding-window or recurrent models) fall back to a full prefill.
+        """
+        lc, mem = self._lc, self.memory
+        common, limit = 0, min(len(self.cached), len(ids) - 1)
+        while common < limit and self.cached[common] == ids[common]:
+            common += 1
+        if common:
+            lc.llama_memory_seq_keep(mem, 0)
+            cut = bool(lc.llama_memory_seq_rm(mem, 0, common, -1))
+            if not cut or int(lc.llama_memory_seq_pos_min(mem, 0)) != 0:
+                common = 0
+        if not common:
+            self.clear()
+        self.reused_tokens = common
+        entries = [
+            BatchEntry(tok, pos, 0, pos == len(ids) - 1)
+            for pos, tok in enumerate(ids)
+            if pos >= common
+        ]
+        logits = self.decode(entries)
+        self.cached = list(ids)
+        return logits
 
     def fork(self, src: int, dst: int) -> None:
         """Make sequence ``dst`` share ``src``'s cache (a prompt prefilled once)."""

@@ -226,7 +226,8 @@ class PlanExecutor:
     async def _attempt(
         self, tool: Any, name: str, attempt: int, args: tuple[Any, ...], timeout: float
     ) -> tuple[Any, float | None, str]:
-        fate = self.config.faults.decide(name, attempt) if self.config.faults else "ok"
+        faults = self.config.faults
+        fate = faults.decide(f"{name}:{tool.name}", attempt) if faults else "ok"
         if fate == "raise":
             raise InjectedFault(f"injected failure of {name} (attempt {attempt + 1})")
         if fate == "hang":

@@ -256,3 +256,27 @@ def test_gbnf_grammars_use_llama_cpps_own_sampler(engines):
     assert "undefined-rule" in str(info.value)
     with pytest.raises(CapabilityError, match=r"llama\.cpp engine only"):
         LocalChatModel(engine=hf).with_grammar('root ::= "a"', syntax="gbnf")
+
+
+def test_prefix_cache_reuses_shared_prompt_tokens_without_changing_results(tiny_gguf):
+    folder, _model, tok = tiny_gguf
+    cached = LlamaCppEngine(folder / "model.gguf", tok, n_ctx=1024, n_seq_max=16)
+    base = "The quick brown fox jumps over the lazy dog. " * 4
+    prompts = [base + "Then", base + "Then it", "hello world", base + "Then"]
+    got = []
+    reused = []
+    for prompt in prompts:
+        got.append(cached.generate([prompt], n=2, max_new_tokens=8, temperature=0.0)[0].texts)
+        reused.append(cached.runtime.reused_tokens)
+    for prompt, texts in zip(prompts, got):
+        fresh = LlamaCppEngine(folder / "model.gguf", tok, n_ctx=1024, n_seq_max=16)
+        assert fresh.generate([prompt], n=2, max_new_tokens=8, temperature=0.0)[0].texts == texts
+    assert reused[0] == 0 and reused[1] > 20 and reused[2] == 0 and reused[3] == 0
+    # scoring after generation reuses the shared prompt too, and matches a fresh engine
+    a = cached.score(base, ["x y", "the end"])
+    assert cached.runtime.reused_tokens > 20
+    fresh = LlamaCppEngine(folder / "model.gguf", tok, n_ctx=1024, n_seq_max=16)
+    b = fresh.score(base, ["x y", "the end"])
+    assert fresh.runtime.reused_tokens == 0
+    for x, y in zip(a, b):
+        assert np.allclose(x.logprobs, y.logprobs, atol=1e-4)
