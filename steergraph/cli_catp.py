@@ -194,3 +194,65 @@ def catp_run(
     if out["status"] != "done":
         console.print(f"[red]{out['answer']}[/]")
         raise typer.Exit(1)
+
+
+@catp_app.command("bench")
+def catp_bench(
+    quick: Annotated[bool, typer.Option(help="one size level, smaller plan space")] = False,
+    model: Annotated[str, typer.Option("--model", "-m", help="planner model spec")] = "local",
+    levels: Annotated[
+        list[int], typer.Option("--level", help="input-size levels 1-4; repeatable")
+    ] = [],  # noqa: B006
+    family: Annotated[
+        list[str], typer.Option("--family", help="task families to run; repeatable")
+    ] = [],  # noqa: B006
+    oracle_size: Annotated[
+        int | None, typer.Option(help="largest number of tool calls the oracle enumerates")
+    ] = None,
+    faults: Annotated[bool, typer.Option(help="also run the graph with injected faults")] = True,
+    workers: Annotated[int, typer.Option(help="processes searching plan spaces")] = 2,
+    out: Annotated[Path, typer.Option(help="folder for the plan pool, report and plot")] = Path(
+        "catp-bench"
+    ),
+) -> None:
+    """Offline OpenCATP benchmark: random, cost-unaware, cost-aware and oracle planners."""
+    from steergraph.bench.catp import BenchConfig, dumps, final_line, run_catp_bench
+    from steergraph.bench.catp_report import format_table
+    from steergraph.data.catp_tasks import FAMILIES
+
+    known = [f.name for f in FAMILIES]
+    unknown = [f for f in family if f not in known]
+    if unknown:
+        raise InputError(
+            f"unknown task famil{'ies' if len(unknown) > 1 else 'y'}: {', '.join(unknown)}",
+            fix=f"choose among: {', '.join(known)}",
+        )
+    bad = [lv for lv in levels if lv not in (1, 2, 3, 4)]
+    if bad:
+        raise InputError(f"input-size level {bad[0]} does not exist", fix="use 1, 2, 3 or 4")
+    if oracle_size is not None and not 1 <= oracle_size <= 6:
+        raise InputError(
+            f"--oracle-size {oracle_size} is out of range",
+            fix="use 1-6 (5 takes minutes per task at size level 4; 6 is very slow)",
+        )
+    base = BenchConfig.quick_config() if quick else BenchConfig()
+    overrides: dict[str, Any] = {"model": model, "faults": faults, "workers": workers, "out": out}
+    if levels:
+        overrides["levels"] = tuple(levels)
+    if family:
+        overrides["families"] = tuple(family)
+    if oracle_size is not None:
+        overrides["oracle_size"] = oracle_size
+    cfg = BenchConfig(**{**base.__dict__, **overrides})
+    report = run_catp_bench(cfg, log=console.print)
+    print(format_table(report["planners"]))
+    fl = report["faults"]
+    if fl:
+        console.print(
+            f"faults: {fl['completed']}/{fl['tasks']} tasks completed "
+            f"({fl['injected_raises']} injected raises, {fl['injected_hangs']} hangs, "
+            f"{fl['steps_failed_after_retries']} steps failed after retries, "
+            f"{fl['replans']} replans)"
+        )
+    console.print(f"plan pool: {report['files']['plan_pool']}  plot: {report['files']['plot']}")
+    print(dumps(final_line(report)))

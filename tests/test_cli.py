@@ -46,6 +46,9 @@ def test_models_lists_both():
         (["catp", "plan", "Summarize", "--input", "doc"], "is not NAME=PATH"),
         (["catp", "run", "Sum", "--input", "doc:image=x.png"], "the type text or table"),
         (["catp", "plan", "Summarize", "--input", "doc=/no/such/file.txt"], "file not found"),
+        (["catp", "bench", "--family", "poetry"], "unknown task family: poetry"),
+        (["catp", "bench", "--level", "7"], "level 7 does not exist"),
+        (["catp", "bench", "--oracle-size", "9"], "--oracle-size 9 is out of range"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(args, needle):

@@ -81,6 +81,9 @@ class CATPContext:
     require_approval: bool = False
     max_replans: int = 2
     max_steps: int = 6
+    # any object with Planner's ``plan(task, observations=, avoid_tools=)`` (e.g.
+    # RandomPlanner, FixedPlanner); None builds a Planner on ``model``
+    planner: Any = None
 
 
 def _registry(ctx: CATPContext) -> ToolRegistry:
@@ -107,7 +110,7 @@ def build_catp_graph(*, checkpointer: Any = None, store: Any = None) -> Any:
     def plan(state: CATPState, runtime: Runtime[CATPContext]) -> dict[str, Any]:
         ctx = runtime.context or CATPContext()
         task = _task(state)
-        planner = Planner(
+        planner = ctx.planner or Planner(
             load_chat_model(ctx.model),
             _registry(ctx),
             cost_aware=ctx.cost_aware,

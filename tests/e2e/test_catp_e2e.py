@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,32 @@ def test_catp_run_command_on_the_embedded_model(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "CATP run (done)" in proc.stdout
     assert (tmp_path / "plan.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_benchmark_on_the_embedded_model_plans_validly_and_survives_faults(tmp_path):
+    """The whole benchmark, reduced: two tasks, small plan space, real planner, faults on."""
+    from datasets import load_from_disk
+
+    from steergraph.bench.catp import BenchConfig, final_line, run_catp_bench
+    from steergraph.tools.plan_parser import parse_plan
+
+    cfg = BenchConfig(
+        levels=(1,),
+        families=("word-count", "summary-keywords"),
+        oracle_size=3,
+        workers=1,
+        out=tmp_path,
+    )
+    report = run_catp_bench(cfg, log=lambda _: None)
+    line = final_line(report)
+    assert set(line["score"]) == {"random", "cost_unaware", "cost_aware", "oracle"}
+    pool = load_from_disk(report["files"]["plan_pool"])
+    reg = default_registry()
+    for row in pool.filter(lambda r: r["planner"] in ("cost_aware", "cost_unaware")):
+        # constrained decoding: every plan the embedded model wrote parses and type-checks
+        inputs = json.loads(row["inputs"])
+        parse_plan(row["plan"], reg, inputs, outputs=row["outputs"])
+    faults = report["faults"]
+    assert faults["tasks"] == 2
+    assert {t["status"] for t in faults["per_task"]} <= {"done", "failed"}
+    assert line["completed_with_faults"] == faults["completed"] / 2

@@ -1,0 +1,1 @@
+"""Benchmark machinery shared by ``benchmarks/*.py`` and the ``steergraph ... bench`` commands."""

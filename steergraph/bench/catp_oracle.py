@@ -1,0 +1,167 @@
+"""The exhaustive oracle of the CATP benchmark: every plan up to a size, scored for real.
+
+For a task, :class:`PlanSpace` enumerates every expression computing each required
+output with at most ``max_size`` tool calls (no tool repeated,
+:func:`~steergraph.agents.plan_search.enumerate_expressions`), runs each one on the
+task's real input and scores it against the gold output. Evaluation is memoized by
+*value*: a tool applied to arguments equal to ones already seen is not run again, so
+the thousands of expressions of a text task cost a few hundred real tool calls.
+Price and latency of a candidate come from the tools' measured cost profiles at the
+task's input size (price: sum over calls; latency: the longest path), exactly as a
+planner estimates them, so the oracle is the best plan a planner could have chosen.
+
+Single-output tasks are searched exhaustively. For two-output tasks the pairs of the
+``pair_width`` best candidates per output (by standalone QoP) are combined, shared
+calls counted once; this keeps the search quadratic in a small number, and is stated
+in the benchmark's report.
+
+Example:
+    >>> from steergraph.data.catp_tasks import build_tasks
+    >>> from steergraph.tools.registry import default_registry
+    >>> task = build_tasks(levels=(1,), families=("word-count",))[0]
+    >>> space = PlanSpace(task, default_registry(), max_size=2)
+    >>> best = max(space.candidates(), key=lambda c: c.score)
+    >>> best.score
+    1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from steergraph.agents.plan_search import Expr, enumerate_expressions, plan_from_expressions
+from steergraph.data.catp_tasks import CATPTask, score_value
+from steergraph.tools.plan import Plan
+from steergraph.tools.types import Table
+
+__all__ = ["Candidate", "PlanSpace", "qop"]
+
+_FAILED = object()
+
+
+def qop(score: float, cost: float, a: float) -> float:
+    """OpenCATP's quality of plan: ``a * score - (1 - a) * normalized cost``."""
+    return a * score - (1.0 - a) * cost
+
+
+@dataclass
+class Candidate:
+    """One plan of the space with its real score and estimated price and latency."""
+
+    exprs: tuple[Expr, ...]
+    score: float
+    price: float
+    latency_s: float
+
+    @property
+    def calls(self) -> frozenset[Expr]:
+        return frozenset().union(*(e.calls for e in self.exprs))
+
+    def plan(self, inputs: dict[str, str]) -> Plan:
+        plan = plan_from_expressions(self.exprs, inputs)
+        assert plan is not None  # candidates never repeat a tool
+        return plan
+
+
+def _value_key(value: Any) -> Any:
+    if isinstance(value, Table):
+        return ("table", tuple(value.columns), tuple(tuple(r) for r in value.rows))
+    if isinstance(value, list):
+        return ("list", tuple(value))
+    return (type(value).__name__, value)
+
+
+class PlanSpace:
+    """Every plan of ``task`` up to ``max_size`` calls, evaluated (see module docstring)."""
+
+    def __init__(
+        self, task: CATPTask, registry: Any, *, max_size: int = 5, pair_width: int = 40
+    ) -> None:
+        self.task = task
+        self.registry = registry
+        self.max_size = max_size
+        self.pair_width = pair_width
+        self.exprs = enumerate_expressions(registry, task.inputs, max_size=max_size)
+        self._values: dict[int, Any] = {}  # id(expr) -> value
+        self._keys: dict[int, Any] = {}  # id(value) -> canonical key
+        self._memo: dict[tuple[Any, ...], Any] = {}  # (tool, arg keys) -> value
+        self._lat: dict[int, float] = {}
+        self.tool_calls = 0
+        self._wall = {
+            t.name: t.profile.at(task.size).wall_s if t.profile else 0.0 for t in registry
+        }
+        self._price = {t.name: t.price_at(task.size) for t in registry}
+
+    # ------------------------------------------------------------ evaluation
+    def _key(self, value: Any) -> Any:
+        key = self._keys.get(id(value))
+        if key is None:
+            key = self._keys[id(value)] = _value_key(value)
+        return key
+
+    def value(self, expr: Expr) -> Any:
+        """The value ``expr`` computes on the task input (memoized by argument values)."""
+        if id(expr) in self._values:
+            return self._values[id(expr)]
+        args = [self.value(a) if isinstance(a, Expr) else self.task.values[a] for a in expr.args]
+        if any(a is _FAILED for a in args):
+            result = _FAILED
+        else:
+            memo_key = (expr.tool, *(self._key(a) for a in args))
+            result = self._memo.get(memo_key, None)
+            if memo_key not in self._memo:
+                try:
+                    result = self.registry.get(expr.tool).call(*args)
+                except Exception:  # an ill-typed composition: not a plan the oracle keeps
+                    result = _FAILED
+                self.tool_calls += 1
+                self._memo[memo_key] = result
+        self._values[id(expr)] = result
+        return result
+
+    def latency(self, expr: Expr) -> float:
+        """Estimated critical path of ``expr`` (profile wall times at the task size)."""
+        if id(expr) not in self._lat:
+            upstream = [self.latency(a) for a in expr.args if isinstance(a, Expr)]
+            self._lat[id(expr)] = self._wall[expr.tool] + max(upstream, default=0.0)
+        return self._lat[id(expr)]
+
+    def _candidate(self, exprs: tuple[Expr, ...], scores: list[float]) -> Candidate:
+        calls = frozenset().union(*(e.calls for e in exprs))
+        return Candidate(
+            exprs,
+            sum(scores) / len(scores),
+            sum(self._price[c.tool] for c in calls),
+            max(self.latency(e) for e in exprs),
+        )
+
+    def _singles(self, i: int, kind: str) -> list[tuple[Expr, float]]:
+        gold = self.task.gold[i]
+        out = []
+        for expr in self.exprs.get(kind, []):
+            value = self.value(expr)
+            if value is not _FAILED:
+                out.append((expr, score_value(kind, value, gold)))
+        return out
+
+    def candidates(self) -> Iterator[Candidate]:
+        """Every candidate plan (exhaustive for one output, best pairs for two)."""
+        per_output = [self._singles(i, kind) for i, kind in enumerate(self.task.outputs)]
+        if len(per_output) == 1:
+            for expr, score in per_output[0]:
+                yield self._candidate((expr,), [score])
+            return
+        pools = []
+        for singles in per_output:
+            ranked = sorted(singles, key=lambda es: -qop(es[1], self._price_share(es[0]), 0.5))
+            pools.append(ranked[: self.pair_width])
+        for e1, s1 in pools[0]:
+            for e2, s2 in pools[1]:
+                calls = e1.calls | e2.calls
+                if len({c.tool for c in calls}) == len(calls) and len(calls) <= self.max_size + 1:
+                    yield self._candidate((e1, e2), [s1, s2])
+
+    def _price_share(self, expr: Expr) -> float:
+        return sum(self._price[c.tool] for c in expr.calls) / (self.max_size * 1e-6)
