@@ -122,9 +122,9 @@ def _plot(path: Path, outcomes: list[Any], spaces: dict[str, Any]) -> None:
         ("oracle", "*"),
     ):
         mine = [o for o in outcomes if o.planner == name and o.valid]
-        norm = [o.price / spaces[o.task_id]["norm"]["max_price"] for o in mine]
+        norm = [o.est_price / spaces[o.task_id]["norm"]["max_price"] for o in mine]
         ax.scatter(norm, [o.score for o in mine], label=name, marker=marker, alpha=0.7)
-    ax.set_xlabel("price / largest price in the task's plan space")
+    ax.set_xlabel("estimated price / largest in the task's plan space")
     ax.set_ylabel("task score")
     ax.set_title("CATP planners: quality vs price per task (valid plans)")
     ax.legend()
