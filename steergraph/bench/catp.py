@@ -141,10 +141,8 @@ def oracle_job(task_id: str, oracle_size: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     space = PlanSpace(task, registry, max_size=oracle_size)
     cands = list(space.candidates())
-    norm = {
-        "max_price": max(c.price for c in cands),
-        "max_latency": max(c.latency_s for c in cands),
-    }
+    max_price, max_latency = space.cost_bounds()
+    norm = {"max_price": max_price, "max_latency": max_latency}
 
     def cost(c: Any) -> float:
         return 0.5 * c.price / norm["max_price"] + 0.5 * c.latency_s / norm["max_latency"]

@@ -88,6 +88,7 @@ class PlanSpace:
         self._keys: dict[int, Any] = {}  # id(value) -> canonical key
         self._memo: dict[tuple[Any, ...], Any] = {}  # (tool, arg keys) -> value
         self._lat: dict[int, float] = {}
+        self._single_cache: dict[int, list[tuple[Expr, float]]] = {}
         self.tool_calls = 0
         self._wall = {
             t.name: t.profile.at(task.size).wall_s if t.profile else 0.0 for t in registry
@@ -138,13 +139,30 @@ class PlanSpace:
         )
 
     def _singles(self, i: int, kind: str) -> list[tuple[Expr, float]]:
+        if i in self._single_cache:
+            return self._single_cache[i]
         gold = self.task.gold[i]
         out = []
         for expr in self.exprs.get(kind, []):
             value = self.value(expr)
             if value is not _FAILED:
                 out.append((expr, score_value(kind, value, gold)))
+        self._single_cache[i] = out
         return out
+
+    def cost_bounds(self) -> tuple[float, float]:
+        """(largest price, largest latency) of any plan in the space, for QoP normalisation.
+
+        Over every expression of each output, not only the pairs :meth:`candidates`
+        keeps: prices add up across outputs (an upper bound for a pair), latency is the
+        longest single path.
+        """
+        prices, latency = 0.0, 0.0
+        for i, kind in enumerate(self.task.outputs):
+            singles = self._singles(i, kind)
+            prices += max(sum(self._price[c.tool] for c in e.calls) for e, _ in singles)
+            latency = max(latency, max(self.latency(e) for e, _ in singles))
+        return prices, latency
 
     def candidates(self) -> Iterator[Candidate]:
         """Every candidate plan (exhaustive for one output, best pairs for two)."""

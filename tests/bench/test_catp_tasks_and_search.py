@@ -171,3 +171,15 @@ def test_plan_space_pairs_share_calls_for_two_outputs(reg):
         tools = [e.tool for e in c.calls]
         assert len(tools) == len(set(tools))
         assert c.price == pytest.approx(sum(space._price[t] for t in tools))
+
+
+def test_cost_bounds_cover_every_plan_of_a_two_output_task(reg):
+    task = build_tasks(levels=(1,), families=("summary-keywords",))[0]
+    space = PlanSpace(task, reg, max_size=3, pair_width=5)
+    max_price, max_latency = space.cost_bounds()
+    cands = list(space.candidates())
+    assert max(c.price for c in cands) <= max_price
+    assert max(c.latency_s for c in cands) <= max_latency
+    # the pairs kept are the cheap ones; the bounds reach the slow lookup_docs paths
+    slow = [e for e in space.exprs["text"] if "lookup_docs" in e.tools()]
+    assert max_latency >= max(space.latency(e) for e in slow) > max(c.latency_s for c in cands)
