@@ -52,7 +52,7 @@ from tqdm.auto import tqdm
 from steergraph.agents.plan_search import RandomPlanner
 from steergraph.agents.planner import Planner, PlanTask, plan_price
 from steergraph.bench.catp_faults import run_with_faults, stable_seed
-from steergraph.bench.catp_oracle import PlanSpace, qop
+from steergraph.bench.catp_oracle import PlanSpace, normalized_cost, qop
 from steergraph.data.catp_tasks import CATPTask, build_tasks, score_outputs
 from steergraph.errors import PlanError
 from steergraph.tools.executor import ExecutorConfig, PlanExecutor
@@ -112,10 +112,7 @@ class Outcome:
         """OpenCATP's normalised cost from the profile estimates (2 for an invalid plan)."""
         if not self.valid:
             return 2.0
-        return (
-            0.5 * self.est_price / norm["max_price"]
-            + 0.5 * self.est_latency_s / norm["max_latency"]
-        )
+        return normalized_cost(self.est_price, self.est_latency_s, norm)
 
     def qop(self, norm: dict[str, float], a: float) -> float:
         return qop(self.score if self.valid else -2.0, self.cost(norm), a)
@@ -141,13 +138,11 @@ def oracle_job(task_id: str, oracle_size: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     space = PlanSpace(task, registry, max_size=oracle_size)
     cands = list(space.candidates())
-    max_price, max_latency = space.cost_bounds()
-    norm = {"max_price": max_price, "max_latency": max_latency}
-
-    def cost(c: Any) -> float:
-        return 0.5 * c.price / norm["max_price"] + 0.5 * c.latency_s / norm["max_latency"]
-
-    best = max(cands, key=lambda c: (qop(c.score, cost(c), 0.5), -c.price))
+    norm = space.cost_bounds()
+    best = max(
+        cands,
+        key=lambda c: (qop(c.score, normalized_cost(c.price, c.latency_s, norm), 0.5), -c.price),
+    )
     top = max(c.score for c in cands)
     reference = min((c for c in cands if c.score >= top - 0.01), key=lambda c: c.price)
     rows = []
@@ -165,8 +160,8 @@ def oracle_job(task_id: str, oracle_size: int) -> dict[str, Any]:
                 "price": c.price,
                 "latency_s": c.latency_s,
                 "node_tools": [s.tool for s in steps],
-                "node_wall_s": [space._wall[s.tool] for s in steps],
-                "node_price": [space._price[s.tool] for s in steps],
+                "node_wall_s": [space.wall[s.tool] for s in steps],
+                "node_price": [space.price[s.tool] for s in steps],
             }
         )
     return {
@@ -238,14 +233,7 @@ def execute_plan(
         base.error = "; ".join(f"{r.name}: {r.error}" for r in recs if r.error)
         return base
     base.est_price = plan_price(plan, registry, task.size)
-    walls = {
-        n: (
-            registry.get(st.tool).profile.at(task.size).wall_s
-            if registry.get(st.tool).profile
-            else 0.0
-        )
-        for n, st in plan.steps.items()
-    }
+    walls = {n: registry.get(st.tool).wall_at(task.size) for n, st in plan.steps.items()}
     base.est_latency_s = plan.critical_path(walls)[0]
     base.score = score_outputs(task, _ordered_values(plan, task, result.values, registry))
     base.price, base.latency_s, base.makespan_s = (
@@ -363,7 +351,7 @@ def run_catp_bench(
         "faults": faults,
         "seconds": time.perf_counter() - t_start,
     }
-    report["files"] = write_outputs(cfg.out, tasks, spaces, outcomes, report)
+    report["files"] = write_outputs(cfg.out, tasks, spaces, outcomes, report, registry)
     return report
 
 

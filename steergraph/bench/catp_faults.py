@@ -36,9 +36,7 @@ def stable_seed(text: str) -> int:
 
 
 def _context(task: CATPTask, llm: Any, registry: Any, cfg: Any, planner: Any) -> CATPContext:
-    timeouts = {
-        t.name: 0.2 + 4.0 * (t.profile.at(task.size).wall_s if t.profile else 1.0) for t in registry
-    }
+    timeouts = {t.name: 0.2 + 4.0 * t.wall_at(task.size, default=1.0) for t in registry}
     faults = FaultInjector(cfg.raise_rate, cfg.hang_rate, seed=stable_seed(task.id) ^ cfg.seed)
     executor = ExecutorConfig(
         timeout_s=30.0, retries=2, backoff_s=0.01, faults=faults, timeouts=timeouts

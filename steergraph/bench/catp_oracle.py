@@ -36,7 +36,7 @@ from steergraph.data.catp_tasks import CATPTask, score_value
 from steergraph.tools.plan import Plan
 from steergraph.tools.types import Table
 
-__all__ = ["Candidate", "PlanSpace", "qop"]
+__all__ = ["Candidate", "PlanSpace", "normalized_cost", "qop"]
 
 _FAILED = object()
 
@@ -44,6 +44,11 @@ _FAILED = object()
 def qop(score: float, cost: float, a: float) -> float:
     """OpenCATP's quality of plan: ``a * score - (1 - a) * normalized cost``."""
     return a * score - (1.0 - a) * cost
+
+
+def normalized_cost(price: float, latency_s: float, norm: dict[str, float]) -> float:
+    """OpenCATP's cost: half price, half latency, each over the task's largest."""
+    return 0.5 * price / norm["max_price"] + 0.5 * latency_s / norm["max_latency"]
 
 
 @dataclass
@@ -90,10 +95,8 @@ class PlanSpace:
         self._lat: dict[int, float] = {}
         self._single_cache: dict[int, list[tuple[Expr, float]]] = {}
         self.tool_calls = 0
-        self._wall = {
-            t.name: t.profile.at(task.size).wall_s if t.profile else 0.0 for t in registry
-        }
-        self._price = {t.name: t.price_at(task.size) for t in registry}
+        self.wall = {t.name: t.wall_at(task.size) for t in registry}
+        self.price = {t.name: t.price_at(task.size) for t in registry}
 
     # ------------------------------------------------------------ evaluation
     def _key(self, value: Any) -> Any:
@@ -126,7 +129,7 @@ class PlanSpace:
         """Estimated critical path of ``expr`` (profile wall times at the task size)."""
         if id(expr) not in self._lat:
             upstream = [self.latency(a) for a in expr.args if isinstance(a, Expr)]
-            self._lat[id(expr)] = self._wall[expr.tool] + max(upstream, default=0.0)
+            self._lat[id(expr)] = self.wall[expr.tool] + max(upstream, default=0.0)
         return self._lat[id(expr)]
 
     def _candidate(self, exprs: tuple[Expr, ...], scores: list[float]) -> Candidate:
@@ -134,7 +137,7 @@ class PlanSpace:
         return Candidate(
             exprs,
             sum(scores) / len(scores),
-            sum(self._price[c.tool] for c in calls),
+            sum(self.price[c.tool] for c in calls),
             max(self.latency(e) for e in exprs),
         )
 
@@ -150,7 +153,7 @@ class PlanSpace:
         self._single_cache[i] = out
         return out
 
-    def cost_bounds(self) -> tuple[float, float]:
+    def cost_bounds(self) -> dict[str, float]:
         """(largest price, largest latency) of any plan in the space, for QoP normalisation.
 
         Over every expression of each output, not only the pairs :meth:`candidates`
@@ -160,9 +163,13 @@ class PlanSpace:
         prices, latency = 0.0, 0.0
         for i, kind in enumerate(self.task.outputs):
             singles = self._singles(i, kind)
-            prices += max(sum(self._price[c.tool] for c in e.calls) for e, _ in singles)
+            prices += max(self.expr_price(e) for e, _ in singles)
             latency = max(latency, max(self.latency(e) for e, _ in singles))
-        return prices, latency
+        return {"max_price": prices, "max_latency": latency}
+
+    def expr_price(self, expr: Expr) -> float:
+        """Estimated price of the calls ``expr`` needs."""
+        return sum(self.price[c.tool] for c in expr.calls)
 
     def candidates(self) -> Iterator[Candidate]:
         """Every candidate plan (exhaustive for one output, best pairs for two)."""
@@ -171,15 +178,18 @@ class PlanSpace:
             for expr, score in per_output[0]:
                 yield self._candidate((expr,), [score])
             return
+        norm = self.cost_bounds()
+
+        def single_qop(es: tuple[Expr, float]) -> float:
+            cost = normalized_cost(self.expr_price(es[0]), self.latency(es[0]), norm)
+            return qop(es[1], cost, 0.5)
+
         pools = []
         for singles in per_output:
-            ranked = sorted(singles, key=lambda es: -qop(es[1], self._price_share(es[0]), 0.5))
+            ranked = sorted(singles, key=single_qop, reverse=True)
             pools.append(ranked[: self.pair_width])
         for e1, s1 in pools[0]:
             for e2, s2 in pools[1]:
                 calls = e1.calls | e2.calls
                 if len({c.tool for c in calls}) == len(calls) and len(calls) <= self.max_size + 1:
                     yield self._candidate((e1, e2), [s1, s2])
-
-    def _price_share(self, expr: Expr) -> float:
-        return sum(self._price[c.tool] for c in expr.calls) / (self.max_size * 1e-6)

@@ -198,6 +198,10 @@ class Tool:
         """Estimated dollars per call at input ``size`` (0.0 before profiling)."""
         return self.profile.at(size).price if self.profile else 0.0
 
+    def wall_at(self, size: int, default: float = 0.0) -> float:
+        """Estimated wall seconds per call at input ``size`` (``default`` before profiling)."""
+        return self.profile.at(size).wall_s if self.profile else default
+
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable

@@ -65,7 +65,8 @@ def test_plan_pool_holds_every_enumerated_and_executed_plan(report):
     assert len(enumerated) > 100
     row = enumerated[0]
     assert len(row["node_tools"]) == len(row["node_price"]) == len(row["node_wall_s"])
-    assert json.loads(row["opencatp"])[0] == "input_of_query" or json.loads(row["opencatp"])
+    opencatp = json.loads(row["opencatp"])  # [tool, [deps], tool, [deps], ...]
+    assert opencatp[::2] == row["node_tools"] and all(isinstance(d, list) for d in opencatp[1::2])
     bad = measured.filter(lambda r: not r["valid"])
     assert len(bad) == 2 and set(bad["score"]) == {-2.0}
     saved = json.loads(open(report["files"]["report"]).read())
