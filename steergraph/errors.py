@@ -25,11 +25,13 @@ __all__ = [
     "ModelPackageMissingError",
     "ModelSpecError",
     "PlanError",
+    "SandboxError",
     "SteergraphError",
     "StructuredOutputError",
     "ToolDefinitionError",
     "ToolExecutionError",
     "UnsupportedSchemaError",
+    "VerificationError",
 ]
 
 
@@ -156,3 +158,21 @@ class PlanError(InputError):
         if not self.source_line:
             return ""
         return f"{self.source_line}\n{' ' * (self.column - 1)}^"
+
+
+class VerificationError(SteergraphError, RuntimeError):
+    """A verifier could not reach a verdict (it raised, or its judge replied nonsense).
+
+    Search and feedback loops record these as failed verdicts with the reason; they do
+    not stop the loop.
+    """
+
+    code = "verification"
+    user_error = False
+
+
+class SandboxError(SteergraphError, RuntimeError):
+    """The code sandbox itself could not start (not a failure of the code it runs)."""
+
+    code = "sandbox"
+    user_error = False

@@ -19,7 +19,7 @@ def run_cli(*args):
 def test_help_lists_commands():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for cmd in ("models", "chat", "demo", "viz", "catp"):
+    for cmd in ("models", "chat", "demo", "viz", "catp", "verify"):
         assert cmd in result.output
 
 
@@ -49,6 +49,15 @@ def test_models_lists_both():
         (["catp", "bench", "--family", "poetry"], "unknown task family: poetry"),
         (["catp", "bench", "--level", "7"], "level 7 does not exist"),
         (["catp", "bench", "--oracle-size", "9"], "--oracle-size 9 is out of range"),
+        (["verify", "run", "--strategy", "nope"], "unknown strategy 'nope'"),
+        (["verify", "run", "--feedback", "ppo"], "unknown feedback 'ppo'"),
+        (["verify", "run", "--verifier", "magic"], "unknown verifier 'magic'"),
+        (["verify", "run", "--verifier", "regex:("], "invalid regular expression"),
+        (["verify", "run", "--limit", "0"], "--limit 0 selects nothing"),
+        (["verify", "run", "--split", "dev"], "unknown split 'dev'"),
+        (["verify", "run", "--problems", "/no/such.jsonl"], "file not found"),
+        (["verify", "bench", "--test-limit", "0"], "--test-limit 0 selects nothing"),
+        (["verify", "sandbox", "/no/such.py"], "file not found"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(args, needle):
@@ -58,6 +67,21 @@ def test_user_errors_are_one_line_without_traceback(args, needle):
     assert len(lines) == 1, proc.stderr
     assert needle in lines[0] and "fix:" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ('{"prompt": "2+2?", "answer": "4"}\nnot json\n', "line 2: not a problem"),
+        ('{"answer": "4"}\n', "line 1: not a problem"),
+        ("\n\n", "holds no problems"),
+    ],
+)
+def test_verify_problem_files_are_checked(tmp_path, content, needle):
+    path = tmp_path / "problems.jsonl"
+    path.write_text(content)
+    proc = run_cli("verify", "run", "--problems", str(path))
+    assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_non_utf8_file(tmp_path):

@@ -17,12 +17,14 @@ from typing import Any
 from steergraph.errors import GraphNotFoundError
 from steergraph.graphs.catp import build_catp_graph
 from steergraph.graphs.demo import build_demo_graph
+from steergraph.graphs.verify import build_verify_graph
 
 __all__ = ["GRAPHS", "build_graph"]
 
 GRAPHS: dict[str, Callable[..., Any]] = {
     "demo": build_demo_graph,
     "catp": build_catp_graph,
+    "verify": build_verify_graph,
 }
 
 

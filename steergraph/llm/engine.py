@@ -129,7 +129,7 @@ class HFEngine:
         results: list[Generation] = []
         for p_idx in range(len(prompts)):
             prompt_tokens = int(enc["attention_mask"][p_idx].sum())
-            texts, counts, reasons = [], [], []
+            texts, counts, reasons, hits = [], [], [], []
             for row in new[p_idx * n : (p_idx + 1) * n]:
                 ids = row.tolist()
                 ended = next((i for i, t in enumerate(ids) if t in self.eos_ids), None)
@@ -139,7 +139,8 @@ class HFEngine:
                 texts.append(text)
                 counts.append(len(kept) + (0 if ended is None else 1))
                 reasons.append("stop" if ended is not None or hit_stop else "length")
-            results.append(Generation(texts, counts, prompt_tokens, reasons))
+                hits.append(hit_stop)
+            results.append(Generation(texts, counts, prompt_tokens, reasons, hits))
         return results
 
     def stream(

@@ -32,6 +32,7 @@ class Generation:
     output_tokens: list[int]
     prompt_tokens: int
     finish_reasons: list[str] = field(default_factory=list)
+    stop_hits: list[bool] = field(default_factory=list)  # ended on a stop string
 
 
 @dataclass

@@ -276,7 +276,7 @@ class LlamaCppEngine:
         results = []
         for p_idx, ids in enumerate(prompt_ids):
             mine = [r for r in rows if r.prompt == p_idx]
-            texts, counts, reasons = [], [], []
+            texts, counts, reasons, hits = [], [], [], []
             for row in mine:
                 text, hit = cut_at_stop(
                     self.tokenizer.decode(row.ids, skip_special_tokens=True), stop
@@ -284,7 +284,8 @@ class LlamaCppEngine:
                 texts.append(text)
                 counts.append(len(row.ids) + int(row.ended_by_eos))
                 reasons.append("stop" if hit or row.reason == "stop" else "length")
-            results.append(Generation(texts, counts, len(ids), reasons))
+                hits.append(hit)
+            results.append(Generation(texts, counts, len(ids), reasons, hits))
         return results
 
     def stream(

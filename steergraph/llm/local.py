@@ -173,7 +173,10 @@ class LocalChatModel(BaseChatModel):
         params = self._params(stop, kwargs)
         (gen,) = self.engine.generate([prompt], grammar=grammar, **params)
         generations = []
-        for text, count, reason in zip(gen.texts, gen.output_tokens, gen.finish_reasons):
+        hits = gen.stop_hits or [False] * len(gen.texts)
+        for text, count, reason, hit in zip(
+            gen.texts, gen.output_tokens, gen.finish_reasons, hits
+        ):
             calls, rest = parse_tool_calls(text, names) if names else ([], text)
             if kwargs.get("_forced") and not calls:
                 raise StructuredOutputError(
@@ -191,6 +194,7 @@ class LocalChatModel(BaseChatModel):
                 },
                 response_metadata={
                     "finish_reason": reason,
+                    "stop_sequence_hit": hit,
                     "model_name": self.model_name,
                     "engine": self.engine.name,
                 },

@@ -101,17 +101,24 @@ def _fold_roles(chat: list[dict[str, str]]) -> list[dict[str, str]]:
 
 def _plain_transcript(chat: list[dict[str, str]]) -> str:
     names = {"system": "System", "user": "User", "assistant": "Assistant", "tool": "Tool"}
+    if chat[-1]["role"] == "assistant":  # prefill: continue the assistant's answer
+        *head, last = chat
+        return _plain_transcript(head)[: -len("Assistant:")] + f"Assistant: {last['content']}"
     lines = [f"{names.get(m['role'], m['role'].title())}: {m['content']}" for m in chat]
     return "\n\n".join(lines) + "\n\nAssistant:"
 
 
 def render_prompt(tokenizer: Any, chat: list[dict[str, str]]) -> str:
-    """Render chat dicts as prompt text ending where the assistant's answer starts."""
+    """Render chat dicts as prompt text ending where the assistant's answer starts.
+
+    A trailing assistant message is a prefill: the prompt ends inside that message, so
+    the model continues it (how step-level search extends a partial solution).
+    """
     if not getattr(tokenizer, "chat_template", None):
         return _plain_transcript(chat)
+    prefill = chat[-1]["role"] == "assistant"
+    opts = {"add_generation_prompt": not prefill, "continue_final_message": prefill}
     try:
-        return tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+        return tokenizer.apply_chat_template(chat, tokenize=False, **opts)
     except Exception:  # jinja TemplateError: the template rejects a role or an order
-        return tokenizer.apply_chat_template(
-            _fold_roles(chat), tokenize=False, add_generation_prompt=True
-        )
+        return tokenizer.apply_chat_template(_fold_roles(chat), tokenize=False, **opts)

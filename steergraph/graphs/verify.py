@@ -1,0 +1,239 @@
+"""The verifier-engineering graph: search -> verify -> feedback, for a bounded number of rounds.
+
+``search`` runs a :class:`~steergraph.agents.search_base.SearchStrategy` (best-of-N,
+self-consistency, beam, tree search, refinement) with the context's verifier on every
+problem, a few problems at once; ``verify`` scores each problem's selected answer with
+the evaluation verifier (e.g. HumanEval's hidden tests, never shown to the search) and
+records the round's figures; ``feedback`` turns the verified candidates into training
+data and, unless ``feedback="none"``, trains the policy with TRL (rejection-sampling
+SFT, best-vs-worst DPO, or GRPO with the verifier as reward), exports it for llama.cpp,
+and hands the new policy to the next round's search: the loop closes.
+
+Every node is a LangGraph step, so with a checkpointer (``SqliteSaver``) each round is
+checkpointed and a killed run resumes on its thread where it stopped; each round's
+datasets and policy are written under ``workdir/round-<k>/``.
+
+Example:
+    >>> from steergraph.agents.search import BestOfN
+    >>> from steergraph.agents.verifiers import ExactMatch, Problem
+    >>> from steergraph.testing import ScriptedChatModel
+    >>> ctx = VerifyContext(model=ScriptedChatModel(responses=["4", "5"], cycle=True),
+    ...                     strategy=BestOfN(n=2), verifier=ExactMatch(), feedback="none")
+    >>> problems = [Problem(id="p1", prompt="2+2?", answer="4").model_dump(by_alias=True)]
+    >>> out = build_verify_graph().invoke({"problems": problems}, context=ctx)
+    >>> out["history"][0]["selected_pass_rate"], out["status"]
+    (1.0, 'done')
+"""
+
+from __future__ import annotations
+
+import asyncio
+import operator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from typing_extensions import TypedDict
+
+from steergraph.agents.search import BestOfN
+from steergraph.agents.search_base import SearchResult, SearchStrategy
+from steergraph.agents.verifiers.base import Problem, Verifier
+from steergraph.asyncio_utils import run_sync
+from steergraph.errors import InputError
+from steergraph.graphs.verify_feedback import apply_feedback
+from steergraph.llm.loading import load_chat_model
+
+__all__ = ["FeedbackMode", "VerifyContext", "VerifyState", "build_verify_graph", "default_verifier"]
+
+FeedbackMode = Literal["none", "sft", "dpo", "grpo"]
+
+
+class VerifyState(TypedDict, total=False):
+    """Serializable state: the problems, the round counter, the current policy folder.
+
+    ``searched`` and ``evaluated`` hold the current round's search results and final
+    verdicts; ``history`` one entry per finished round (figures and feedback summary).
+    """
+
+    problems: list[dict[str, Any]]
+    round: int
+    policy: str | None
+    searched: list[dict[str, Any]]
+    evaluated: list[dict[str, Any]]
+    summary: dict[str, Any]
+    history: Annotated[list[dict[str, Any]], operator.add]
+    status: str
+
+
+@dataclass
+class VerifyContext:
+    """Run-time dependencies and knobs (not checkpointed; pass the same on resume).
+
+    ``verifier`` guides search (default: :func:`default_verifier` per problem);
+    ``eval_verifier`` scores the selected answers only (default: the same verifier).
+    ``workdir`` is required when ``feedback`` trains. ``train`` overrides trainer
+    settings (see :mod:`steergraph.training.recipes`).
+    """
+
+    model: str | BaseChatModel = "local"
+    strategy: SearchStrategy = field(default_factory=lambda: BestOfN(n=8))
+    verifier: Verifier | None = None
+    eval_verifier: Verifier | None = None
+    feedback: FeedbackMode = "sft"
+    rounds: int = 1
+    workdir: str | None = None
+    train: dict[str, Any] = field(default_factory=dict)
+    export: bool = True
+    concurrency: int = 4
+    progress: bool = False
+
+
+def default_verifier(problem: Problem) -> Verifier:
+    """Code tests for problems with tests, else exact match on the reference answer."""
+    from steergraph.agents.verifiers.rules import ExactMatch
+
+    if problem.tests or problem.entry_point:
+        from steergraph.agents.verifiers.code import CodeTestVerifier
+
+        return CodeTestVerifier()
+    if problem.answer is not None:
+        return ExactMatch()
+    raise InputError(
+        f"problem {problem.id!r} has no tests and no answer, so no default verifier applies",
+        fix="give it an answer or tests, or pass VerifyContext(verifier=...)",
+    )
+
+
+_POLICIES: dict[str, BaseChatModel] = {}
+
+
+def _policy(state: VerifyState, ctx: VerifyContext) -> BaseChatModel:
+    folder = state.get("policy")
+    if not folder:
+        return load_chat_model(ctx.model)
+    if folder not in _POLICIES:
+        from steergraph.llm.local import LocalChatModel
+
+        _POLICIES[folder] = LocalChatModel.from_pretrained(folder)
+    return _POLICIES[folder]
+
+
+def _problems(state: VerifyState) -> list[Problem]:
+    raw = state.get("problems") or []
+    if not raw:
+        raise InputError("the verify graph got no problems", fix="pass {'problems': [...]}")
+    return [Problem.model_validate(p) for p in raw]
+
+
+async def _search_all(
+    llm: BaseChatModel, problems: list[Problem], ctx: VerifyContext
+) -> list[SearchResult]:
+    gate = asyncio.Semaphore(max(1, ctx.concurrency))
+    bar = None
+    if ctx.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(problems), desc="search", unit="problem")
+
+    async def one(p: Problem) -> SearchResult:
+        async with gate:
+            verifier = ctx.verifier or default_verifier(p)
+            try:
+                return await ctx.strategy.asearch(llm, p, verifier)
+            finally:
+                if bar is not None:
+                    bar.update(1)
+
+    try:
+        return list(await asyncio.gather(*(one(p) for p in problems)))
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def build_verify_graph(*, checkpointer: Any = None) -> Any:
+    """Compile the search -> verify -> feedback graph (see module docstring)."""
+
+    def search(state: VerifyState, runtime: Runtime[VerifyContext]) -> dict[str, Any]:
+        ctx = runtime.context or VerifyContext()
+        if ctx.rounds < 1:
+            raise InputError(f"rounds must be >= 1, got {ctx.rounds}", fix="pass rounds=1 or more")
+        results = run_sync(_search_all(_policy(state, ctx), _problems(state), ctx))
+        return {"searched": [r.model_dump() for r in results], "status": "searched"}
+
+    def verify(state: VerifyState, runtime: Runtime[VerifyContext]) -> dict[str, Any]:
+        ctx = runtime.context or VerifyContext()
+        problems = _problems(state)
+        results = [SearchResult.model_validate(r) for r in state["searched"]]
+
+        async def evaluate() -> list[dict[str, Any]]:
+            async def one(p: Problem, r: SearchResult) -> dict[str, Any]:
+                verifier = ctx.eval_verifier or ctx.verifier or default_verifier(p)
+                verdict = await verifier.averify(p, r.answer)
+                return {
+                    "problem_id": p.id,
+                    "passed": bool(verdict.passed),
+                    "value": verdict.value,
+                    "error": verdict.error,
+                }
+
+            return list(await asyncio.gather(*(one(p, r) for p, r in zip(problems, results))))
+
+        evaluated = run_sync(evaluate())
+        n = max(len(results), 1)
+        summary = {
+            "round": state.get("round", 0) + 1,
+            "problems": len(results),
+            "candidates": sum(len(r.candidates) for r in results),
+            "generations": sum(r.generations for r in results),
+            "search_seconds": round(sum(r.seconds for r in results), 3),
+            "selected_pass_rate": sum(
+                bool(r.selected and r.selected.verdict and r.selected.verdict.passed)
+                for r in results
+            )
+            / n,
+            "any_pass_rate": sum(
+                any(c.verdict is not None and c.verdict.passed for c in r.candidates)
+                for r in results
+            )
+            / n,
+            "eval_pass_rate": sum(e["passed"] for e in evaluated) / n,
+        }
+        return {"evaluated": evaluated, "status": "verified", "summary": summary}
+
+    def feedback(state: VerifyState, runtime: Runtime[VerifyContext]) -> dict[str, Any]:
+        ctx = runtime.context or VerifyContext()
+        k = state.get("round", 0) + 1
+        problems = _problems(state)
+        results = [SearchResult.model_validate(r) for r in state["searched"]]
+        workdir = Path(ctx.workdir) / f"round-{k}" if ctx.workdir else None
+        outcome = apply_feedback(
+            _policy(state, ctx),
+            ctx.strategy,
+            problems,
+            results,
+            ctx,
+            workdir,
+            verifier_for=lambda p: ctx.verifier or default_verifier(p),
+        )
+        update: dict[str, Any] = {"round": k, "status": "done" if k >= ctx.rounds else "next"}
+        if outcome.policy is not None:
+            update["policy"] = outcome.policy
+        update["history"] = [{**(state.get("summary") or {}), "feedback": outcome.summary}]
+        return update
+
+    def next_round(state: VerifyState) -> str:
+        return END if state.get("status") == "done" else "search"
+
+    graph = StateGraph(VerifyState, context_schema=VerifyContext)
+    graph.add_node("search", search)
+    graph.add_node("verify", verify)
+    graph.add_node("feedback", feedback)
+    graph.add_edge(START, "search")
+    graph.add_edge("search", "verify")
+    graph.add_edge("verify", "feedback")
+    graph.add_conditional_edges("feedback", next_round, ["search", END])
+    return graph.compile(checkpointer=checkpointer, name="verify")
