@@ -12,7 +12,7 @@ Usage:
     python benchmarks/verify_bench.py --quick          # a subset, a few minutes
     python benchmarks/verify_bench.py                  # the full test split (long on 2 cores)
     python benchmarks/verify_bench.py --test-limit 32 --train-limit 32 --arithmetic 40
-    python benchmarks/verify_bench.py --model openai:gpt-4o-mini   # any chat model spec
+    python benchmarks/verify_bench.py --model local:/path/to/model   # any local model
 """
 
 from __future__ import annotations

@@ -120,6 +120,13 @@ def make_strategy(name: str, *, n: int, max_new_tokens: int, humaneval: bool) ->
     if name == "self-consistency":
         from steergraph.data.arithmetic import extract_number
 
+        if humaneval:  # vote over whole programs (whitespace-normalized), not numbers
+            return search.SelfConsistency(
+                n,
+                extract=lambda t: " ".join(t.split()) or None,
+                max_new_tokens=max_new_tokens,
+                **common,
+            )
         return search.SelfConsistency(
             n, extract=extract_number, max_new_tokens=max_new_tokens, **common
         )
@@ -206,6 +213,12 @@ def verify_run(
             str(note)[:50],
         )
     console.print(table)
+    if out.get("history") and out["history"][0].get("selection_reads_reference"):
+        console.print(
+            "[yellow]note:[/] these problems have no tests, so the default verifier compared "
+            "answers with the reference: 'selected pass' is oracle selection. Use "
+            "--strategy self-consistency or --verifier judge for reference-free selection."
+        )
     workdir.mkdir(parents=True, exist_ok=True)
     report = workdir / "report.json"
     report.write_text(

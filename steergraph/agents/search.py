@@ -49,7 +49,8 @@ def _positive(name: str, value: int) -> int:
 
 
 class Greedy(SearchStrategy):
-    """One greedy answer, verified when a verifier is given."""
+    """One greedy answer (temperature 0 on local models; API models answer with the
+    temperature they were built with), verified when a verifier is given."""
 
     name = "greedy"
 

@@ -115,7 +115,9 @@ async def sample_messages(
         if seed is not None:
             kwargs["seed"] = seed
         return await asyncio.to_thread(llm.sample, list(messages), n, **kwargs)
-    replies = await llm.abatch([list(messages)] * n, stop=stop)  # type: ignore[arg-type]
+    # the sync batch in a worker thread: API clients' async sessions are bound to the event
+    # loop that first used them, and each graph node may run on a fresh loop
+    replies = await asyncio.to_thread(llm.batch, [list(messages)] * n, stop=stop)
     return [r if isinstance(r, AIMessage) else AIMessage(str(r.content)) for r in replies]
 
 
@@ -131,16 +133,21 @@ async def sample_steps(
 ) -> list[tuple[str, bool]]:
     """``n`` next steps (text up to ``delimiter``) and whether the answer goes on after each.
 
-    A step "goes on" when generation stopped at the delimiter; a step that ended with the
-    model's end of turn (or its token budget) completes the answer. Models that do not
-    report stop hits (API models) go on unless the step is empty.
+    A step "goes on" when generation stopped at the delimiter or ran out of its token
+    budget (a long line is cut, not finished); a step that ended with the model's end of
+    turn completes the answer. Models that do not report stop hits (API models) go on
+    unless the step is empty.
     """
     replies = await sample_messages(llm, messages, n, stop=[delimiter], **kwargs)
     out = []
     for msg in replies:
         text = str(msg.content)
         hit = msg.response_metadata.get("stop_sequence_hit")
-        out.append((text, bool(text.strip()) if hit is None else bool(hit)))
+        if hit is None:
+            goes_on = bool(text.strip())
+        else:
+            goes_on = bool(hit) or msg.response_metadata.get("finish_reason") == "length"
+        out.append((text, goes_on))
     return out
 
 

@@ -109,7 +109,7 @@ class _StepSearch(SearchStrategy):
         seen: set[str] = set()
         children = []
         for text, goes_on in steps:
-            if text in seen:
+            if text in seen or (goes_on and not text.strip()):  # duplicates, empty steps
                 continue
             seen.add(text)
             children.append(_Node([*node.steps, text], done=not goes_on, parent=node))
@@ -228,6 +228,8 @@ class TreeSearch(_StepSearch):
     async def _evaluate(
         self, llm: BaseChatModel, problem: Problem, verifier: Verifier, node: _Node
     ) -> Candidate | None:
+        if node.done and node.verdict is not None:  # judged before: already a candidate
+            return None
         if node.done or not self.rollout:
             await self._judge(problem, verifier, node)
             if node.done:
@@ -271,6 +273,15 @@ class TreeSearch(_StepSearch):
                     walk = walk.parent
             if any(c.verdict is not None and c.verdict.passed for c in candidates):
                 break
+        if not candidates:  # no rollouts and no finished answer: judge the best open leaves
+            leaves = sorted(_leaves(root), key=lambda n: -n.value)[: self.expansions]
+            for n in leaves:
+                n.done = True
+                await self._judge(problem, verifier, n)
+                text = n.text(self.delimiter)
+                candidates.append(
+                    Candidate(text=text, verdict=n.verdict, steps=n.steps, origin="tree")
+                )
         return SearchResult(
             strategy=self.name,
             candidates=candidates,
@@ -283,3 +294,9 @@ class TreeSearch(_StepSearch):
 
 def _count(node: _Node) -> int:
     return 1 + sum(_count(c) for c in node.children)
+
+
+def _leaves(node: _Node) -> list[_Node]:
+    if not node.children:
+        return [node] if node.steps else []
+    return [leaf for c in node.children for leaf in _leaves(c)]

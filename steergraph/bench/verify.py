@@ -163,7 +163,8 @@ def bench_rft(
     from steergraph.llm.local import LocalChatModel
 
     base = load_chat_model(cfg.model)
-    f16_dir = cfg.out / "base-f16"
+    slug = "".join(c if c.isalnum() else "-" for c in cfg.model).strip("-")
+    f16_dir = cfg.out / f"base-f16-{slug}"
     if not (f16_dir / "model.gguf").is_file():
         export_gguf(base.hf_model, f16_dir, tokenizer=base.tokenizer, dtype="f16")
     base_f16 = LocalChatModel.from_pretrained(str(f16_dir))
@@ -254,13 +255,21 @@ def run_verify_bench(cfg: BenchConfig, log: Callable[[str], Any] = print) -> dic
     import json
 
     from steergraph.data.humaneval import humaneval_split, load_humaneval
+    from steergraph.errors import CapabilityError
     from steergraph.llm.loading import load_chat_model
+    from steergraph.llm.local import LocalChatModel
 
+    llm = load_chat_model(cfg.model)
+    if not isinstance(llm, LocalChatModel):
+        raise CapabilityError(
+            f"the verify benchmark needs a local model (batched sampling, RFT training); "
+            f"{cfg.model!r} is {type(llm).__name__}",
+            fix="use a 'local...' spec; API models run in the verify graph and CLI instead",
+        )
     cfg.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     report: dict[str, Any] = {"config": {k: str(v) for k, v in asdict(cfg).items()}}
     report["sandbox"] = bench_sandbox(cfg.sandbox_programs, log)
-    llm = load_chat_model(cfg.model)
     train, test = humaneval_split(load_humaneval())
     train, test = train[: cfg.train_limit], test[: cfg.test_limit]
     report["sampling"] = bench_sampling(

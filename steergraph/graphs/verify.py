@@ -46,7 +46,14 @@ from steergraph.errors import InputError
 from steergraph.graphs.verify_feedback import apply_feedback
 from steergraph.llm.loading import load_chat_model
 
-__all__ = ["FeedbackMode", "VerifyContext", "VerifyState", "build_verify_graph", "default_verifier"]
+__all__ = [
+    "FeedbackMode",
+    "VerifyContext",
+    "VerifyState",
+    "build_verify_graph",
+    "default_eval_verifier",
+    "default_verifier",
+]
 
 FeedbackMode = Literal["none", "sft", "dpo", "grpo"]
 
@@ -73,7 +80,9 @@ class VerifyContext:
     """Run-time dependencies and knobs (not checkpointed; pass the same on resume).
 
     ``verifier`` guides search (default: :func:`default_verifier` per problem);
-    ``eval_verifier`` scores the selected answers only (default: the same verifier).
+    ``eval_verifier`` scores the selected answers only (default:
+    :func:`default_eval_verifier`: hidden tests where a problem has them, else the
+    search verifier). ``concurrency`` bounds the problems searched and evaluated at once.
     ``workdir`` is required when ``feedback`` trains. ``train`` overrides trainer
     settings (see :mod:`steergraph.training.recipes`).
     """
@@ -91,20 +100,45 @@ class VerifyContext:
     progress: bool = False
 
 
-def default_verifier(problem: Problem) -> Verifier:
-    """Code tests for problems with tests, else exact match on the reference answer."""
-    from steergraph.agents.verifiers.rules import ExactMatch
+_DEFAULTS: dict[str, Verifier] = {}  # shared: one sandbox (and its concurrency bound) per kind
 
-    if problem.tests or problem.entry_point:
+
+def _shared(kind: str) -> Verifier:
+    if kind not in _DEFAULTS:
         from steergraph.agents.verifiers.code import CodeTestVerifier
+        from steergraph.agents.verifiers.rules import ExactMatch
 
-        return CodeTestVerifier()
+        _DEFAULTS[kind] = {
+            "visible": lambda: CodeTestVerifier(),
+            "hidden": lambda: CodeTestVerifier(tests="hidden"),
+            "exact": lambda: ExactMatch(),
+        }[kind]()
+    return _DEFAULTS[kind]
+
+
+def default_verifier(problem: Problem) -> Verifier:
+    """Visible code tests for problems with tests, else exact match on the reference answer.
+
+    The exact match reads the reference answer, so selecting with it is oracle selection;
+    the round summary says so (``selection_reads_reference``).
+    """
+    if problem.tests or problem.entry_point:
+        return _shared("visible")
     if problem.answer is not None:
-        return ExactMatch()
+        return _shared("exact")
     raise InputError(
         f"problem {problem.id!r} has no tests and no answer, so no default verifier applies",
         fix="give it an answer or tests, or pass VerifyContext(verifier=...)",
     )
+
+
+def default_eval_verifier(problem: Problem, ctx: VerifyContext) -> Verifier:
+    """Hidden tests where the problem has them, else the search verifier."""
+    if ctx.eval_verifier is not None:
+        return ctx.eval_verifier
+    if problem.hidden_tests:
+        return _shared("hidden")
+    return ctx.verifier or default_verifier(problem)
 
 
 _POLICIES: dict[str, BaseChatModel] = {}
@@ -117,8 +151,17 @@ def _policy(state: VerifyState, ctx: VerifyContext) -> BaseChatModel:
     if folder not in _POLICIES:
         from steergraph.llm.local import LocalChatModel
 
+        _POLICIES.clear()  # only the current round's policy stays in memory
         _POLICIES[folder] = LocalChatModel.from_pretrained(folder)
     return _POLICIES[folder]
+
+
+def _describe(llm: BaseChatModel, folder: str | None) -> dict[str, Any]:
+    """Which policy a round searched with (trained rounds are f16 GGUF exports)."""
+    return {
+        "policy": folder or getattr(llm, "model_name", type(llm).__name__),
+        "engine": getattr(llm, "engine_name", "api"),
+    }
 
 
 def _problems(state: VerifyState) -> list[Problem]:
@@ -143,6 +186,16 @@ async def _search_all(
             verifier = ctx.verifier or default_verifier(p)
             try:
                 return await ctx.strategy.asearch(llm, p, verifier)
+            except InputError:
+                raise
+            except Exception as exc:  # one problem's failure (context overflow, API error)
+                error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                return SearchResult(
+                    strategy=ctx.strategy.name,
+                    problem_id=p.id,
+                    candidates=[],
+                    details={"error": error},
+                )
             finally:
                 if bar is not None:
                     bar.update(1)
@@ -161,18 +214,25 @@ def build_verify_graph(*, checkpointer: Any = None) -> Any:
         ctx = runtime.context or VerifyContext()
         if ctx.rounds < 1:
             raise InputError(f"rounds must be >= 1, got {ctx.rounds}", fix="pass rounds=1 or more")
-        results = run_sync(_search_all(_policy(state, ctx), _problems(state), ctx))
-        return {"searched": [r.model_dump() for r in results], "status": "searched"}
+        llm = _policy(state, ctx)
+        results = run_sync(_search_all(llm, _problems(state), ctx))
+        return {
+            "searched": [r.model_dump() for r in results],
+            "status": "searched",
+            "summary": _describe(llm, state.get("policy")),
+        }
 
     def verify(state: VerifyState, runtime: Runtime[VerifyContext]) -> dict[str, Any]:
         ctx = runtime.context or VerifyContext()
         problems = _problems(state)
         results = [SearchResult.model_validate(r) for r in state["searched"]]
 
+        gate = asyncio.Semaphore(max(1, ctx.concurrency))
+
         async def evaluate() -> list[dict[str, Any]]:
             async def one(p: Problem, r: SearchResult) -> dict[str, Any]:
-                verifier = ctx.eval_verifier or ctx.verifier or default_verifier(p)
-                verdict = await verifier.averify(p, r.answer)
+                async with gate:
+                    verdict = await default_eval_verifier(p, ctx).averify(p, r.answer)
                 return {
                     "problem_id": p.id,
                     "passed": bool(verdict.passed),
@@ -185,7 +245,11 @@ def build_verify_graph(*, checkpointer: Any = None) -> Any:
         evaluated = run_sync(evaluate())
         n = max(len(results), 1)
         summary = {
+            **(state.get("summary") or {}),
             "round": state.get("round", 0) + 1,
+            "search_errors": sum(bool(r.details.get("error")) for r in results),
+            "selection_reads_reference": ctx.verifier is None
+            and any(not (p.tests or p.entry_point) for p in problems),
             "problems": len(results),
             "candidates": sum(len(r.candidates) for r in results),
             "generations": sum(r.generations for r in results),

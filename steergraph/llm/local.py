@@ -174,9 +174,7 @@ class LocalChatModel(BaseChatModel):
         (gen,) = self.engine.generate([prompt], grammar=grammar, **params)
         generations = []
         hits = gen.stop_hits or [False] * len(gen.texts)
-        for text, count, reason, hit in zip(
-            gen.texts, gen.output_tokens, gen.finish_reasons, hits
-        ):
+        for text, count, reason, hit in zip(gen.texts, gen.output_tokens, gen.finish_reasons, hits):
             calls, rest = parse_tool_calls(text, names) if names else ([], text)
             if kwargs.get("_forced") and not calls:
                 raise StructuredOutputError(

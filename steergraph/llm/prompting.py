@@ -119,6 +119,12 @@ def render_prompt(tokenizer: Any, chat: list[dict[str, str]]) -> str:
     prefill = chat[-1]["role"] == "assistant"
     opts = {"add_generation_prompt": not prefill, "continue_final_message": prefill}
     try:
-        return tokenizer.apply_chat_template(chat, tokenize=False, **opts)
+        text = tokenizer.apply_chat_template(chat, tokenize=False, **opts)
     except Exception:  # jinja TemplateError: the template rejects a role or an order
-        return tokenizer.apply_chat_template(_fold_roles(chat), tokenize=False, **opts)
+        text = tokenizer.apply_chat_template(_fold_roles(chat), tokenize=False, **opts)
+    if prefill:  # templates that trim content drop the prefill's trailing newline
+        content = chat[-1]["content"]
+        kept = content.rstrip()
+        if not text.endswith(content) and text.endswith(kept):
+            text += content[len(kept) :]
+    return text

@@ -123,8 +123,11 @@ def _groups(scored: Iterable[Scored]) -> dict[str, list[Scored]]:
 
 
 def _keeps(s: Scored, threshold: float) -> bool:
+    """A verdict that passed is kept; one with only a score is kept at ``threshold``."""
     v = s.verdict
-    return v.ok and v.passed is not False and v.value >= threshold
+    if not v.ok or v.passed is False:
+        return False
+    return v.passed is True or v.value >= threshold
 
 
 def _select_sft(

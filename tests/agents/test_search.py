@@ -143,3 +143,45 @@ def test_greedy_on_tiny_model_is_deterministic(tiny_llm):
     a = Greedy(max_new_tokens=8).search(tiny_llm, P, ExactMatch())
     b = Greedy(max_new_tokens=8).search(tiny_llm, P, ExactMatch())
     assert a.answer == b.answer and a.generations == 1
+
+
+def _msg(text, *, hit, reason):
+    return AIMessage(text, response_metadata={"stop_sequence_hit": hit, "finish_reason": reason})
+
+
+def test_a_step_cut_by_its_token_budget_goes_on_and_an_ended_one_does_not():
+    llm = ScriptedChatModel(
+        responses=[
+            _msg("a long line cut", hit=False, reason="length"),
+            _msg("the end", hit=False, reason="stop"),
+            _msg("next", hit=True, reason="stop"),
+        ]
+    )
+    steps = run_sync(sample_steps(llm, [HumanMessage("go")], 3, "\n"))
+    assert sorted(steps) == [("a long line cut", True), ("next", True), ("the end", False)]
+
+
+def test_tree_search_judges_a_finished_answer_once():
+    llm = ScriptedChatModel(responses=[_msg("5", hit=False, reason="stop")], cycle=True)
+    result = TreeSearch(iterations=5, expansions=1).search(llm, P, ExactMatch())
+    assert len(result.candidates) == 1 and result.verifications == 1
+
+
+def test_tree_search_without_rollouts_still_returns_answers():
+    llm = ScriptedChatModel(responses=[_msg("x = 1", hit=True, reason="stop")], cycle=True)
+    result = TreeSearch(iterations=2, expansions=1, rollout=False).search(llm, P, RegexMatch("x"))
+    assert result.candidates and result.candidates[0].origin == "tree"
+    assert result.answer.startswith("x = 1")
+
+
+def test_prefill_keeps_its_trailing_newline_under_a_trimming_template():
+    from steergraph.llm.prompting import render_prompt
+    from steergraph.testing import tiny_tokenizer
+
+    tok = tiny_tokenizer()
+    tok.chat_template = (
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] | trim }}"
+        "{% if not loop.last %}<|im_end|>\n{% endif %}{% endfor %}"
+    )
+    chat = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "line 1\n"}]
+    assert render_prompt(tok, chat).endswith("line 1\n")

@@ -57,6 +57,8 @@ def test_exact_match_normalizes_and_extracts():
 
 def test_numeric_tolerance():
     p = Problem(prompt="pi?", answer="3.14159")
+    with pytest.raises(InputError, match="holds no number"):
+        NumericTolerance().verify(Problem(prompt="?", answer="many"), "3")
     assert NumericTolerance(abs_tol=1e-3).verify(p, "about 3.1416").passed
     miss = NumericTolerance(abs_tol=1e-3).verify(p, "3.2")
     assert not miss.passed and miss.details["abs_error"] == pytest.approx(0.05841, abs=1e-4)
@@ -84,9 +86,10 @@ def test_json_schema_verifier_scores_parse_and_schema():
         JsonSchemaVerifier({"type": "no-such-type"})
 
 
-def test_missing_reference_is_a_failed_verdict_not_a_crash():
-    verdict = ExactMatch().verify(Problem(prompt="?"), "42")
-    assert verdict.passed is False and "needs a reference answer" in verdict.error
+def test_a_problem_without_reference_is_a_typed_error_not_a_silent_zero():
+    with pytest.raises(InputError, match="needs a reference answer") as err:
+        ExactMatch().verify(Problem(prompt="?"), "42")
+    assert err.value.fix == "set Problem(answer=...)"
 
 
 @pytest.mark.parametrize(
@@ -193,3 +196,20 @@ def test_reward_model_verifier_batches_and_guards(tmp_path):
     scorer.score = broken
     failed = rm.verify_many(P, ["42", "41"])
     assert all(v.error.startswith("verifier raised RuntimeError") for v in failed)
+
+
+def test_long_judge_feedback_is_cut_not_refused():
+    reply = {"correct": False, "score": 3, "feedback": "too long " * 60}
+    verdict = LLMJudge(ScriptedChatModel(responses=[reply])).verify(P, "41")
+    assert verdict.ok and len(verdict.feedback) == 200
+
+
+def test_reward_model_with_a_short_batch_falls_back_to_one_at_a_time():
+    from steergraph.agents.verifiers import RewardModelVerifier
+
+    class Scorer:
+        def score(self, prompt, responses):
+            return [1.0] if len(responses) > 1 else [float(len(responses[0]))]
+
+    verdicts = RewardModelVerifier(Scorer()).verify_many(P, ["a", "bbb"])
+    assert [v.details["reward"] for v in verdicts] == [1.0, 3.0]

@@ -116,3 +116,76 @@ def test_cli_verify_run_and_sandbox(tmp_path):
     prog.write_text("while True: pass\n")
     res = runner.invoke(app, ["verify", "sandbox", str(prog), "--wall-s", "1"])
     assert res.exit_code == 1 and "failed" in res.output
+
+
+def test_beam_search_on_the_embedded_model(llm):
+    from steergraph.agents.search_steps import BeamSearch
+    from steergraph.agents.verifiers import RegexMatch
+
+    p = Problem(prompt="List three colors, one per line.")
+    result = BeamSearch(beam_width=2, expansions=2, max_steps=3, step_max_tokens=16).search(
+        llm, p, RegexMatch(r"(?i)red|blue|green|yellow")
+    )
+    assert 1 <= len(result.candidates) <= 2 and result.generations >= 2
+    for c in result.candidates:
+        assert c.text == "\n".join(c.steps) and len(c.steps) <= 3
+        assert c.verdict is not None and c.verdict.granularity == "trajectory"
+
+
+@pytest.mark.parametrize("mode", ["dpo", "grpo"])
+def test_dpo_and_grpo_feedback_on_the_embedded_model(llm, tmp_path, mode):
+    """One real TRL step of each trainer on SmolLM2, driven by verifier feedback."""
+    from steergraph.graphs.verify import VerifyContext, build_verify_graph
+
+    problems = [
+        Problem(id="q", prompt="What is 2 + 3? Reply with the number.", answer="5"),
+        Problem(id="r", prompt="What is 4 + 4? Reply with the number.", answer="8"),
+    ]
+    from steergraph.agents.verifiers import NumericTolerance
+
+    train = {"max_steps": 1, "per_device_train_batch_size": 2, "disable_tqdm": True}
+    if mode == "grpo":
+        train.update(num_generations=2, max_completion_length=16)
+    ctx = VerifyContext(
+        model=llm,
+        strategy=BestOfN(4, max_new_tokens=24, temperature=1.0, seed=3, with_greedy=True),
+        verifier=NumericTolerance(),
+        feedback=mode,
+        workdir=str(tmp_path),
+        export=False,
+        train=train,
+    )
+    out = build_verify_graph().invoke(
+        {"problems": [p.model_dump(by_alias=True) for p in problems]}, context=ctx
+    )
+    fb = out["history"][0]["feedback"]
+    if mode == "dpo" and "dpo_skipped" in fb:  # every sample equally right or wrong
+        pytest.fail(f"no preference pairs from 5 samples x 2 problems: {fb}")
+    assert fb["trained"] and fb["train_steps"] == 1 and fb["final_loss"] is not None
+
+
+def test_reward_model_trained_with_trl_scores_as_a_verifier(tmp_path):
+    from steergraph.agents.verifiers import RewardModelVerifier
+    from steergraph.training.reward_model import train_reward_model
+
+    pairs = [
+        {"prompt": [{"role": "user", "content": f"What is {a} + {b}?"}],
+         "chosen": [{"role": "assistant", "content": f"{a} + {b} = {a + b}."}],
+         "rejected": [{"role": "assistant", "content": "I do not know."}]}
+        for a, b in [(1, 2), (3, 4), (5, 6), (7, 8)]
+    ]  # fmt: skip
+    result = train_reward_model(
+        "smollm2",
+        pairs,
+        output_dir=str(tmp_path / "rm"),
+        max_steps=2,
+        per_device_train_batch_size=2,
+        disable_tqdm=True,
+    )
+    assert result.steps == 2 and (tmp_path / "rm" / "config.json").is_file()
+    rm = RewardModelVerifier(tmp_path / "rm")
+    verdicts = rm.verify_many(
+        Problem(prompt="What is 2 + 2?"), ["2 + 2 = 4.", "I do not know.", ""]
+    )
+    assert all(isinstance(v.details.get("reward"), float) for v in verdicts[:2])
+    assert verdicts[2].error == "empty candidate"

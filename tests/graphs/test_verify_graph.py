@@ -10,6 +10,7 @@ import torch
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from steergraph.agents.search import BestOfN
+from steergraph.agents.search_base import SearchResult
 from steergraph.agents.verifiers import ExactMatch, Problem, RegexMatch, Verdict, Verifier
 from steergraph.errors import CapabilityError, InputError
 from steergraph.graphs.verify import VerifyContext, build_verify_graph
@@ -171,3 +172,45 @@ def test_dpo_and_grpo_feedback_train_the_policy(tmp_path, mode):
     if mode == "dpo":
         pairs = (tmp_path / "round-1" / "dpo.jsonl").read_text().splitlines()
         assert pairs and all(json.loads(p)["margin"] > 0 for p in pairs)
+
+
+def test_hidden_tests_score_the_selection_by_default():
+    code = "```python\ndef add(a, b):\n    return 5\n```"  # passes the visible test only
+    problem = Problem(
+        id="add",
+        prompt="def add(a, b):\n",
+        entry_point="add",
+        tests=["assert add(2, 3) == 5"],
+        hidden_tests=["assert add(1, 1) == 2"],
+    )
+    ctx = VerifyContext(
+        model=ScriptedChatModel(responses=[code], cycle=True),
+        strategy=BestOfN(n=1),
+        feedback="none",
+    )
+    out = build_verify_graph().invoke(
+        {"problems": [problem.model_dump(by_alias=True)]}, context=ctx
+    )
+    h = out["history"][0]
+    assert h["selected_pass_rate"] == 1.0 and h["eval_pass_rate"] == 0.0
+    assert h["selection_reads_reference"] is False
+
+
+def test_one_failing_problem_does_not_lose_the_round():
+    def reply(messages):
+        if "3+3" in messages[-1].content:
+            raise RuntimeError("context window exceeded")
+        return "4"
+
+    ctx = VerifyContext(
+        model=ScriptedChatModel(responses=[reply], cycle=True),
+        strategy=BestOfN(n=1),
+        verifier=ExactMatch(),
+        feedback="none",
+    )
+    out = build_verify_graph().invoke({"problems": PROBLEMS}, context=ctx)
+    h = out["history"][0]
+    assert h["search_errors"] == 1 and h["selected_pass_rate"] == 0.5
+    assert h["selection_reads_reference"] is False  # an explicit verifier was given
+    failed = SearchResult.model_validate(out["searched"][1])
+    assert failed.details["error"].startswith("RuntimeError: context window exceeded")

@@ -30,6 +30,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from steergraph.asyncio_utils import run_sync
+from steergraph.errors import InputError
 
 __all__ = ["Granularity", "Problem", "Verdict", "Verifier", "failed_verdict", "ranked"]
 
@@ -111,6 +112,11 @@ def ranked(verdicts: Sequence[Verdict]) -> list[Verdict]:
 class Verifier(ABC):
     """Base class: async, batched, concurrent, never raising for a bad candidate.
 
+    A check that raises becomes a failed verdict with the reason; only
+    :class:`~steergraph.errors.InputError` (the problem itself is unusable, e.g. no
+    reference answer for an answer check) propagates, so a misconfigured run stops at
+    once instead of reporting 0%.
+
     ``max_chars`` rejects huge candidates before any work; ``concurrency`` bounds how
     many checks run at once in :meth:`averify_many`.
     """
@@ -139,7 +145,7 @@ class Verifier(ABC):
             return failed_verdict(self.name, reason)
         try:
             verdict = await self._check(problem, candidate)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, InputError):  # a misconfigured problem is the user's
             raise
         except Exception as exc:  # a verifier that raises must not stop the loop
             return failed_verdict(self.name, f"verifier raised {type(exc).__name__}: {exc}")

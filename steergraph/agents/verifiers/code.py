@@ -63,7 +63,7 @@ class CodeTestVerifier(Verifier):
             return failed_verdict(self.name, f"problem {problem.id!r} has no {self.which} tests")
         program = extract_code(candidate, problem)
         try:
-            compile(program, "candidate.py", "exec")
+            compile(_MARK_PRELUDE + program, "candidate.py", "exec")
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None)
             where = f" (line {line})" if line else ""
@@ -97,7 +97,7 @@ class CodeTestVerifier(Verifier):
             first = failures[0]
             feedback = f"failed test: {first.get('test', '')} -> {first.get('error', '')}"
         details.update({"tests_passed": passed, "tests_total": total, "failures": failures})
-        ok = result.ok and passed == total
+        ok = result.ok and passed == total == len(tests)
         if not result.ok and passed == total:
             feedback = result.reason or "the program did not exit cleanly"
         return Verdict(

@@ -18,11 +18,12 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from steergraph.agents.verifiers.base import Problem, Verdict, Verifier, failed_verdict
 from steergraph.errors import StructuredOutputError
@@ -41,7 +42,13 @@ class JudgeReply(BaseModel):
 
     correct: bool
     score: int = Field(ge=0, le=10)
-    feedback: str = Field(default="", max_length=200)
+    # the length bound guides constrained decoding; longer text from an API is cut, not refused
+    feedback: str = Field(default="", json_schema_extra={"maxLength": 200})
+
+    @field_validator("feedback", mode="after")
+    @classmethod
+    def _cut(cls, text: str) -> str:
+        return text[:200]
 
 
 class LLMJudge(Verifier):
@@ -80,8 +87,9 @@ class LLMJudge(Verifier):
         if "max_new_tokens" in type(llm).model_fields:  # local models: bound the reply
             llm = llm.model_copy(update={"max_new_tokens": self.max_new_tokens})
         try:
-            reply = await llm.with_structured_output(JudgeReply).ainvoke(
-                self._messages(problem, candidate)
+            # sync invoke in a thread: API clients' async sessions are bound to one event loop
+            reply = await asyncio.to_thread(
+                llm.with_structured_output(JudgeReply).invoke, self._messages(problem, candidate)
             )
         except (StructuredOutputError, ValidationError, ValueError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from steergraph.agents.verifiers.base import Problem, Verdict, Verifier
+from steergraph.agents.verifiers.base import Problem, Verdict, Verifier, failed_verdict
 
 __all__ = ["RewardModelVerifier"]
 
@@ -75,9 +75,14 @@ class RewardModelVerifier(Verifier):
                     self.scorer.score, problem.prompt, [candidates[i] for i in good]
                 )
             except Exception:  # one bad batch: fall back to one at a time, each guarded
+                rewards = None
+            if rewards is None or len(rewards) != len(good):
                 for i in good:
                     verdicts[i] = await self.averify(problem, candidates[i])
             else:
                 for i, r in zip(good, rewards):
                     verdicts[i] = self._verdict(float(r))
-        return [v for v in verdicts if v is not None]
+        return [v if v is not None else self._missing() for v in verdicts]
+
+    def _missing(self) -> Verdict:
+        return failed_verdict(self.name, "the reward model returned no score for this candidate")
