@@ -20,7 +20,7 @@ the final JSON line.
 
 Example:
     >>> BenchConfig.quick_config().test_limit
-    10
+    5
 """
 
 from __future__ import annotations
@@ -62,13 +62,13 @@ class BenchConfig:
 
     @classmethod
     def quick_config(cls) -> BenchConfig:
-        """10 test and 16 training problems, 12 arithmetic problems, 24 sandbox programs."""
+        """5 test and 8 training problems, 6 arithmetic problems, 24 sandbox programs."""
         return cls(
-            test_limit=10,
-            train_limit=16,
-            arithmetic=12,
+            test_limit=5,
+            train_limit=8,
+            arithmetic=6,
             sandbox_programs=24,
-            throughput_prompts=2,
+            throughput_prompts=1,
             max_new_tokens=256,
             rft_epochs=2,
         )
