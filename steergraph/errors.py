@@ -31,7 +31,6 @@ __all__ = [
     "ToolDefinitionError",
     "ToolExecutionError",
     "UnsupportedSchemaError",
-    "VerificationError",
 ]
 
 
@@ -158,17 +157,6 @@ class PlanError(InputError):
         if not self.source_line:
             return ""
         return f"{self.source_line}\n{' ' * (self.column - 1)}^"
-
-
-class VerificationError(SteergraphError, RuntimeError):
-    """A verifier could not reach a verdict (it raised, or its judge replied nonsense).
-
-    Search and feedback loops record these as failed verdicts with the reason; they do
-    not stop the loop.
-    """
-
-    code = "verification"
-    user_error = False
 
 
 class SandboxError(SteergraphError, RuntimeError):

@@ -34,18 +34,13 @@ from steergraph.agents.search_base import (
     SearchResult,
     SearchStrategy,
     best_index,
+    require_positive,
     sample_texts,
 )
 from steergraph.agents.verifiers.base import Problem, Verifier
 from steergraph.errors import InputError
 
 __all__ = ["BestOfN", "Greedy", "Refine", "SelfConsistency"]
-
-
-def _positive(name: str, value: int) -> int:
-    if value < 1:
-        raise InputError(f"{name} must be >= 1, got {value}", fix=f"pass {name}=1 or more")
-    return value
 
 
 class Greedy(SearchStrategy):
@@ -92,7 +87,8 @@ class BestOfN(SearchStrategy):
         messages: MessagesFn | None = None,
     ) -> None:
         super().__init__(messages=messages)
-        self.n = _positive("n", n)
+        require_positive(n=n)
+        self.n = n
         self.temperature = temperature
         self.max_new_tokens = max_new_tokens
         self.with_greedy = with_greedy
@@ -152,7 +148,8 @@ class SelfConsistency(SearchStrategy):
         messages: MessagesFn | None = None,
     ) -> None:
         super().__init__(messages=messages)
-        self.n = _positive("n", n)
+        require_positive(n=n)
+        self.n = n
         self.extract = extract or _last_line
         self.temperature = temperature
         self.max_new_tokens = max_new_tokens
@@ -218,7 +215,8 @@ class Refine(SearchStrategy):
         ),
     ) -> None:
         super().__init__(messages=messages)
-        self.rounds = _positive("rounds", rounds)
+        require_positive(rounds=rounds)
+        self.rounds = rounds
         self.temperature = temperature
         self.max_new_tokens = max_new_tokens
         self.feedback_template = feedback_template

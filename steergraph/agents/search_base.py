@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from steergraph.agents.verifiers.base import Problem, Verdict, Verifier
 from steergraph.asyncio_utils import run_sync
+from steergraph.errors import InputError
 
 __all__ = [
     "Candidate",
@@ -37,6 +38,7 @@ __all__ = [
     "best_index",
     "default_messages",
     "prefill",
+    "require_positive",
     "sample_messages",
     "sample_steps",
     "sample_texts",
@@ -183,6 +185,13 @@ class SearchStrategy(ABC):
     ) -> SearchResult:
         """Synchronous :meth:`asearch`."""
         return run_sync(self.asearch(llm, problem, verifier))
+
+
+def require_positive(**values: int) -> None:
+    """Raise :class:`InputError` naming the first of ``values`` that is below 1."""
+    for name, value in values.items():
+        if value < 1:
+            raise InputError(f"{name} must be >= 1, got {value}", fix=f"pass {name}=1 or more")
 
 
 def prefill(messages: Sequence[BaseMessage], partial: str) -> list[BaseMessage]:

@@ -43,6 +43,7 @@ from steergraph.agents.search_base import (
     SearchStrategy,
     best_index,
     prefill,
+    require_positive,
     sample_steps,
     sample_texts,
 )
@@ -50,12 +51,6 @@ from steergraph.agents.verifiers.base import Problem, Verdict, Verifier
 from steergraph.errors import InputError
 
 __all__ = ["BeamSearch", "TreeSearch"]
-
-
-def _check(**values: int) -> None:
-    for name, value in values.items():
-        if value < 1:
-            raise InputError(f"{name} must be >= 1, got {value}", fix=f"pass {name}=1 or more")
 
 
 @dataclass
@@ -152,7 +147,7 @@ class BeamSearch(_StepSearch):
         step_max_tokens: int = 64,
         messages: MessagesFn | None = None,
     ) -> None:
-        _check(beam_width=beam_width, expansions=expansions, max_steps=max_steps)
+        require_positive(beam_width=beam_width, expansions=expansions, max_steps=max_steps)
         super().__init__(expansions, delimiter, temperature, step_max_tokens, messages)
         self.beam_width = beam_width
         self.max_steps = max_steps
@@ -204,7 +199,7 @@ class TreeSearch(_StepSearch):
         rollout_max_tokens: int = 384,
         messages: MessagesFn | None = None,
     ) -> None:
-        _check(iterations=iterations, expansions=expansions, max_depth=max_depth)
+        require_positive(iterations=iterations, expansions=expansions, max_depth=max_depth)
         super().__init__(expansions, delimiter, temperature, step_max_tokens, messages)
         self.iterations = iterations
         self.max_depth = max_depth

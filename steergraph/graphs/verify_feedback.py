@@ -123,7 +123,7 @@ def apply_feedback(
             for i, p in enumerate(problems)
         ]
         by_id = {row["problem_id"]: p for row, p in zip(rows, problems)}
-        verifier = _RouteVerifier(by_id, verifier_for)
+        verifier = _RouteVerifier(verifier_for)
         result = recipes.train_grpo(
             _trainee(llm),
             Dataset.from_list(rows),
@@ -166,7 +166,7 @@ class _RouteVerifier(Verifier):
 
     name = "route"
 
-    def __init__(self, by_id: dict[str, Problem], verifier_for: Callable[[Problem], Verifier]):
+    def __init__(self, verifier_for: Callable[[Problem], Verifier]) -> None:
         self.verifier_for = verifier_for
 
     async def _check(self, problem: Problem, candidate: str) -> Any:

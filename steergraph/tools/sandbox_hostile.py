@@ -38,7 +38,12 @@ from typing import Any
 from steergraph.errors import InputError
 
 __all__ = ["HOSTILE_NEEDS", "HOSTILE_PROGRAMS", "HostileProbe", "contained", "violations"]
-from steergraph.tools.sandbox_hostile_programs import ENV_NAME, HOSTILE_NEEDS, HOSTILE_PROGRAMS
+from steergraph.tools.sandbox_hostile_programs import (
+    ENV_NAME,
+    FILE_ATTACKS,
+    HOSTILE_NEEDS,
+    HOSTILE_PROGRAMS,
+)
 
 _Check = Callable[[Any], "str | None"]
 
@@ -88,20 +93,7 @@ EXPECTED: dict[str, _Check] = {
         if "STILL HERE" in r.stdout or r.exit_code == -signal.SIGKILL
         else f"the program did not run: {r.reason}"
     ),
-    **{
-        n: _printed("BLOCKED")
-        for n in (
-            "read-secret",
-            "read-passwd",
-            "symlink-escape",
-            "hardlink-escape",
-            "write-outside",
-            "delete-outside",
-            "tcp-connect",
-            "udp-send",
-            "kill-outer",
-        )
-    },
+    **{n: _printed("BLOCKED") for n in (*FILE_ATTACKS, "tcp-connect", "udp-send", "kill-outer")},
     "env-secrets": _printed("BLOCKED outer-environ", forbidden="DID outer"),
     "kill-everyone": _printed(" kill", forbidden=""),  # signalling its own processes is fine
 }

@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["ENV_NAME", "HOSTILE_NEEDS", "HOSTILE_PROGRAMS"]
+__all__ = ["ENV_NAME", "FILE_ATTACKS", "HOSTILE_NEEDS", "HOSTILE_PROGRAMS"]
 
 ENV_NAME = "STEERGRAPH_PROBE_SECRET"
 
@@ -191,19 +191,18 @@ for who, pid in (("own", "self"), ("pid-1", "1"), ("outer", "$outer_pid")):
     ),
 ]
 
+#: programs that try to read or change files outside their temp dir
+FILE_ATTACKS = (
+    "read-secret",
+    "read-passwd",
+    "symlink-escape",
+    "hardlink-escape",
+    "write-outside",
+    "delete-outside",
+)
+
 HOSTILE_NEEDS: dict[str, tuple[str, ...]] = {
-    **{
-        n: ("landlock-fs",)
-        for n in (
-            "read-secret",
-            "read-passwd",
-            "symlink-escape",
-            "hardlink-escape",
-            "write-outside",
-            "delete-outside",
-            "subprocess-shell",
-        )
-    },
+    **{n: ("landlock-fs",) for n in (*FILE_ATTACKS, "subprocess-shell")},
     "tcp-connect": ("net-namespace", "landlock-net"),
     "udp-send": ("net-namespace",),
     "fork-bomb": ("pid-namespace",),

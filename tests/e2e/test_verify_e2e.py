@@ -40,7 +40,8 @@ def test_best_of_n_on_humaneval_with_visible_tests(llm):
     # the hidden tests judge the selection; the canonical solution passes them
     canonical = problem.prompt + problem.metadata["canonical_solution"]
     assert hidden.verify(problem, canonical).passed
-    assert hidden.verify(problem, result.answer).details.get("tests") in ("hidden", None)
+    final = hidden.verify(problem, result.answer)
+    assert final.error or final.details["tests"] == "hidden"
 
 
 def test_llm_judge_on_the_embedded_model_gives_a_structured_verdict(llm):
