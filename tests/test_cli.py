@@ -19,7 +19,7 @@ def run_cli(*args):
 def test_help_lists_commands():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for cmd in ("models", "chat", "demo", "viz", "catp", "verify"):
+    for cmd in ("models", "chat", "demo", "viz", "catp", "verify", "structrag"):
         assert cmd in result.output
 
 
@@ -58,6 +58,11 @@ def test_models_lists_both():
         (["verify", "run", "--problems", "/no/such.jsonl"], "file not found"),
         (["verify", "bench", "--test-limit", "0"], "--test-limit 0 selects nothing"),
         (["verify", "sandbox", "/no/such.py"], "file not found"),
+        (["structrag", "ask", "--docs", "/no/such/dir", "Q?"], "does not exist"),
+        (["structrag", "ask", "--docs", ".", "--structure", "list", "Q?"], "unknown structure"),
+        (["structrag", "ask", "--docs", ".", "--mode", "magic", "Q?"], "unknown mode 'magic'"),
+        (["structrag", "train-router", "--n-per-family", "0"], "selects nothing"),
+        (["structrag", "bench", "--n-per-family", "0"], "must be >= 1"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(args, needle):
@@ -89,3 +94,11 @@ def test_non_utf8_file(tmp_path):
     bad.write_bytes("café".encode("latin-1"))
     proc = run_cli("chat", "--file", str(bad))
     assert proc.returncode == 2 and "not UTF-8" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_structrag_ask_with_only_unusable_files_names_them(tmp_path):
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01")
+    (tmp_path / "empty.txt").write_text("")
+    proc = run_cli("structrag", "ask", "--docs", str(tmp_path), "Anything?")
+    assert proc.returncode == 2
+    assert "blob.bin" in proc.stderr and "fix:" in proc.stderr

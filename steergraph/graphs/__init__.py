@@ -17,6 +17,8 @@ from typing import Any
 from steergraph.errors import GraphNotFoundError
 from steergraph.graphs.catp import build_catp_graph
 from steergraph.graphs.demo import build_demo_graph
+from steergraph.graphs.structrag import build_structrag_graph
+from steergraph.graphs.structrag_router import build_structrag_router_graph
 from steergraph.graphs.verify import build_verify_graph
 
 __all__ = ["GRAPHS", "build_graph"]
@@ -25,6 +27,8 @@ GRAPHS: dict[str, Callable[..., Any]] = {
     "demo": build_demo_graph,
     "catp": build_catp_graph,
     "verify": build_verify_graph,
+    "structrag": build_structrag_graph,
+    "structrag_router": build_structrag_router_graph,
 }
 
 

@@ -10,6 +10,13 @@ Example:
 """
 
 from steergraph.testing.scripted import ScriptedChatModel
+from steergraph.testing.structrag import scripted_structrag
 from steergraph.testing.tiny import tiny_causal_lm, tiny_chat_model, tiny_tokenizer
 
-__all__ = ["ScriptedChatModel", "tiny_causal_lm", "tiny_chat_model", "tiny_tokenizer"]
+__all__ = [
+    "ScriptedChatModel",
+    "scripted_structrag",
+    "tiny_causal_lm",
+    "tiny_chat_model",
+    "tiny_tokenizer",
+]

@@ -22,8 +22,21 @@ PROBLEMS = [
 ]
 
 
+def _right_then_wrong():
+    """Per question: the right answer, then a wrong one (whatever order threads ask in)."""
+    seen: dict[str, int] = {}
+    answers = {"2+2?": ("4", "5"), "3+3?": ("6", "7")}
+
+    def reply(messages):
+        question = str(messages[-1].content)
+        seen[question] = seen.get(question, 0) + 1
+        return answers[question][(seen[question] - 1) % 2]
+
+    return ScriptedChatModel(responses=[reply], cycle=True)
+
+
 def test_rounds_are_bounded_and_recorded(tmp_path):
-    llm = ScriptedChatModel(responses=["4", "6", "5", "7"], cycle=True)
+    llm = _right_then_wrong()
     ctx = VerifyContext(
         model=llm,
         strategy=BestOfN(n=2),

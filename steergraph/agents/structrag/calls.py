@@ -1,0 +1,132 @@
+"""How StructRAG's roles call a chat model: token budgets, context windows, structured replies.
+
+Every role (router, structurizers, utilizer) works with any LangChain chat model; this
+module holds the little that differs between the embedded model and an API model:
+
+* :func:`with_budget` -- a copy of the model limited to ``max_new_tokens`` (local models
+  take it as a field; API models keep their own limits).
+* :func:`context_tokens` / :func:`count_tokens` / :func:`truncate_tokens` -- the model's
+  window and a token count from its own tokenizer (API models: about 4 characters a
+  token; LangChain's default counter would download GPT-2's tokenizer).
+* :func:`ask_structured` -- a reply parsed into a pydantic schema, or ``None`` and the
+  reason (cut reply, invalid JSON, API error); callers fall back and record the reason.
+* :func:`ask_text` -- a plain text reply.
+
+Example:
+    >>> from pydantic import BaseModel
+    >>> from steergraph.testing import ScriptedChatModel
+    >>> class Pick(BaseModel):
+    ...     name: str
+    >>> ask_structured(ScriptedChatModel(responses=[{"name": "x"}]), Pick, "pick")
+    (Pick(name='x'), None)
+    >>> truncate_tokens(ScriptedChatModel(), "abcdefgh" * 10, 5)
+    'abcdefghabcdefghabcd'
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from pydantic import BaseModel
+
+from steergraph.errors import InputError
+
+__all__ = [
+    "API_CONTEXT_TOKENS",
+    "ask_structured",
+    "ask_text",
+    "context_tokens",
+    "count_tokens",
+    "truncate_tokens",
+    "with_budget",
+]
+
+M = TypeVar("M", bound=BaseModel)
+#: Window assumed for models that do not say theirs (API models).
+API_CONTEXT_TOKENS = 32_768
+_CHARS_PER_TOKEN = 4
+
+
+def with_budget(llm: BaseChatModel, max_new_tokens: int) -> BaseChatModel:
+    """``llm`` limited to ``max_new_tokens`` new tokens where it has that knob."""
+    if "max_new_tokens" in type(llm).model_fields:
+        return llm.model_copy(update={"max_new_tokens": max_new_tokens})
+    return llm
+
+
+def _tokenizer(llm: BaseChatModel) -> Any:
+    try:
+        return getattr(llm, "tokenizer", None)
+    except Exception:
+        return None
+
+
+def context_tokens(llm: BaseChatModel) -> int:
+    """The model's context window in tokens (llama.cpp ``n_ctx``, the HF config, or 32k)."""
+    engine = getattr(llm, "engine", None)
+    runtime = getattr(engine, "runtime", None)
+    if runtime is not None and getattr(runtime, "n_ctx", None):
+        return int(runtime.n_ctx)
+    model = getattr(engine, "_model", None) or getattr(engine, "model", None)
+    n = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    return int(n) if n else API_CONTEXT_TOKENS
+
+
+def count_tokens(llm: BaseChatModel, text: str) -> int:
+    """Tokens of ``text`` under the model's tokenizer (about len/4 without one)."""
+    tok = _tokenizer(llm)
+    if tok is None:
+        return (len(text) + _CHARS_PER_TOKEN - 1) // _CHARS_PER_TOKEN
+    return len(tok(text, add_special_tokens=False)["input_ids"])
+
+
+def truncate_tokens(llm: BaseChatModel, text: str, max_tokens: int) -> str:
+    """The longest prefix of ``text`` within ``max_tokens`` tokens of the model."""
+    if max_tokens <= 0:
+        return ""
+    tok = _tokenizer(llm)
+    if tok is None:
+        return text[: max_tokens * _CHARS_PER_TOKEN]
+    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    if len(enc["input_ids"]) <= max_tokens:
+        return text
+    return text[: enc["offset_mapping"][max_tokens - 1][1]]
+
+
+def ask_structured(
+    llm: BaseChatModel,
+    schema: type[M],
+    messages: LanguageModelInput,
+    *,
+    max_new_tokens: int = 256,
+) -> tuple[M | None, str | None]:
+    """Ask for a reply in ``schema``; return ``(parsed, None)`` or ``(None, reason)``.
+
+    Bad input of ours (an :class:`~steergraph.errors.InputError`) still raises; a model
+    that cannot produce the schema, or an API error, is a reason the caller records.
+    """
+    try:
+        out = with_budget(llm, max_new_tokens).with_structured_output(schema).invoke(messages)
+    except InputError:
+        raise
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return None, f"{type(exc).__name__}: {first}"[:300]
+    if isinstance(out, dict):
+        try:
+            out = schema.model_validate(out)
+        except ValueError as exc:
+            return None, f"reply does not fit {schema.__name__}: {str(exc).splitlines()[0]}"
+    if not isinstance(out, schema):
+        return None, f"reply is {type(out).__name__}, not {schema.__name__}"
+    return out, None
+
+
+def ask_text(llm: BaseChatModel, messages: LanguageModelInput, *, max_new_tokens: int = 256) -> str:
+    """A plain text reply (stripped)."""
+    reply = with_budget(llm, max_new_tokens).invoke(messages)
+    content = reply.content
+    if isinstance(content, list):
+        content = "".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content)
+    return str(content).strip()

@@ -1,0 +1,167 @@
+"""``steergraph structrag ask|train-router|bench``: StructRAG from the command line.
+
+Example:
+    $ steergraph structrag ask --docs notes/ "Which package is the largest?"
+    $ steergraph structrag ask --docs a.txt --docs b.md --structure table "Total size?"
+    $ steergraph structrag train-router --workdir runs/router --n-per-family 2
+    $ steergraph structrag bench --quick
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from steergraph.errors import InputError
+
+__all__ = ["structrag_app"]
+
+structrag_app = typer.Typer(
+    help="StructRAG: route to a structure, build it from documents, answer from it.",
+    no_args_is_help=True,
+)
+console = Console()
+
+STRUCTURES = "table, graph, algorithm, catalogue, chunk"
+
+
+@structrag_app.command("ask")
+def structrag_ask(
+    question: Annotated[str, typer.Argument(help="the question")],
+    docs: Annotated[
+        list[Path], typer.Option("--docs", "-d", help="a file, folder or .jsonl (repeatable)")
+    ],
+    model: Annotated[str, typer.Option("--model", "-m", help="chat model spec")] = "local",
+    router: Annotated[
+        str | None, typer.Option(help="router model spec (e.g. a trained router folder)")
+    ] = None,
+    structure: Annotated[
+        str | None, typer.Option("--structure", "-s", help=f"force one of: {STRUCTURES}")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="structurizers: auto, parse or llm")] = "auto",
+    exact: Annotated[bool, typer.Option(help="let the utilizer compute exactly")] = True,
+    db: Annotated[Path | None, typer.Option(help="SQLite checkpoint of the run")] = None,
+    thread: Annotated[str | None, typer.Option(help="checkpoint thread id")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print answer + metadata as JSON")
+    ] = False,
+) -> None:
+    """Answer a question from documents with StructRAG; the metadata says how."""
+    from steergraph.agents.structrag.structures import STRUCTURE_TYPES
+    from steergraph.graphs.structrag import StructRAGContext, build_structrag_graph
+
+    if structure is not None and structure not in STRUCTURE_TYPES:
+        raise InputError(f"unknown structure {structure!r}", fix=f"use one of: {STRUCTURES}")
+    if mode not in ("auto", "parse", "llm"):
+        raise InputError(f"unknown mode {mode!r}", fix="use auto, parse or llm")
+    for path in docs:
+        if not path.exists():
+            raise InputError(f"{path} does not exist", fix="pass existing files or folders")
+    ctx = StructRAGContext(
+        model=model,
+        router_model=router,
+        structure=structure,  # type: ignore[arg-type]
+        mode=mode,  # type: ignore[arg-type]
+        exact=exact,
+    )
+    inputs = {"question": question, "paths": [str(p) for p in docs]}
+    config = {"configurable": {"thread_id": thread or uuid.uuid4().hex}}
+    if db is not None:
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        with SqliteSaver.from_conn_string(str(db)) as saver:
+            out = build_structrag_graph(checkpointer=saver).invoke(inputs, config, context=ctx)
+    else:
+        out = build_structrag_graph().invoke(inputs, context=ctx)
+    meta = out["metadata"]
+    if as_json:
+        print(json.dumps({"answer": out["answer"], "metadata": meta}, default=str))
+        return
+    console.print(f"[bold]{out['answer'] or '(no answer)'}[/]", highlight=False)
+    how = f"structure={meta['structure']} method={meta['method']}"
+    if meta.get("computation"):
+        how += f" computation={json.dumps(meta['computation'], default=str)[:160]}"
+    console.print(how, style="dim", highlight=False, markup=False)
+    for item in [
+        *meta["fallbacks"],
+        *(f"{i['source']}: {i['problem']}" for i in meta["document_issues"]),
+    ]:
+        console.print(f"note: {item}", style="yellow", highlight=False, markup=False)
+
+
+@structrag_app.command("train-router")
+def structrag_train_router(
+    workdir: Annotated[Path, typer.Option(help="pairs, simulations and the trained router")] = Path(
+        "structrag-router"
+    ),
+    model: Annotated[str, typer.Option("--model", "-m", help="model that simulates")] = "local",
+    n_per_family: Annotated[int, typer.Option(help="tasks per family to synthesize")] = 2,
+    train: Annotated[bool, typer.Option(help="train with DPO after writing the pairs")] = True,
+    db: Annotated[Path | None, typer.Option(help="SQLite checkpoint (resumable)")] = None,
+    thread: Annotated[str | None, typer.Option(help="resume this thread")] = None,
+) -> None:
+    """Synthesize tasks, simulate each structure, judge, write DPO pairs, train the router."""
+    from steergraph.graphs.structrag_router import (
+        RouterTrainingContext,
+        build_structrag_router_graph,
+    )
+
+    if n_per_family < 1:
+        raise InputError(f"--n-per-family {n_per_family} selects nothing", fix="use 1 or more")
+    ctx = RouterTrainingContext(
+        model=model, workdir=str(workdir), n_per_family=n_per_family, train=train, progress=True
+    )
+    config = {"configurable": {"thread_id": thread or uuid.uuid4().hex}}
+    if db is not None:
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        with SqliteSaver.from_conn_string(str(db)) as saver:
+            graph = build_structrag_router_graph(checkpointer=saver)
+            resume = thread is not None and graph.get_state(config).next
+            out = graph.invoke(None if resume else {}, config, context=ctx)
+    else:
+        out = build_structrag_router_graph().invoke({}, context=ctx)
+    acc = out.get("accuracy", {})
+    console.print(f"pairs: {out['judged']['pairs']} ({out['judged'].get('pairs_file')})")
+    if out.get("trained", {}).get("router"):
+        console.print(f"router: {out['trained']['router']}")
+    for when in ("before", "after"):
+        if when in acc:
+            console.print(f"routing accuracy {when}: {acc[when]['accuracy']:.3f}")
+
+
+@structrag_app.command("bench")
+def structrag_bench(
+    quick: Annotated[bool, typer.Option(help="a subset in a few minutes")] = False,
+    model: Annotated[str, typer.Option("--model", "-m", help="chat model spec")] = "local",
+    n_per_family: Annotated[int | None, typer.Option(help="test tasks per family")] = None,
+    train_n_per_family: Annotated[
+        int | None, typer.Option(help="router-training tasks per family")
+    ] = None,
+    train_router: Annotated[bool, typer.Option(help="DPO-train the router (local)")] = True,
+    out: Annotated[Path, typer.Option(help="folder for report.json and the plot")] = Path(
+        "structrag-bench"
+    ),
+) -> None:
+    """StructRAG vs chunk RAG vs long context on Loong-style tasks over real documents."""
+    from steergraph.bench.structrag import StructRAGBenchConfig, run_structrag_bench
+    from steergraph.bench.structrag_report import final_json, print_report, save_report
+
+    cfg = StructRAGBenchConfig(
+        model=model, quick=quick, train_router=train_router, workdir=str(out / "work")
+    )
+    if n_per_family is not None:
+        cfg.n_per_family = n_per_family
+    if train_n_per_family is not None:
+        cfg.train_n_per_family = train_n_per_family
+    cfg.__post_init__()
+    run = run_structrag_bench(cfg, log=console.print)
+    print_report(run, console.print)
+    paths = save_report(run, out)
+    console.print(f"report: {paths['report']}  plot: {paths['plot']}")
+    print(json.dumps(final_json(run)))

@@ -1,0 +1,299 @@
+"""The StructRAG graph: load -> route -> structurize -> (fall back to chunk) -> utilize.
+
+StructRAG (Li et al., 2024, "StructRAG: Boosting Knowledge Intensive Reasoning of LLMs
+via Inference-time Hybrid Information Structurization") as a LangGraph workflow:
+
+* ``load`` takes the documents from the input (``documents``: Doc dicts) or reads
+  ``paths`` (files, folders, JSON lines); empty, binary and unreadable files are kept as
+  issues in the answer's metadata, never silently dropped; documents longer than the
+  model's window are named there too (they are chunked, never cut).
+* ``route`` asks the :class:`~steergraph.agents.structrag.router.Router` for one of
+  the five structure types (``table``, ``graph``, ``algorithm``, ``catalogue``,
+  ``chunk``) from the question and the document titles; ``StructRAGContext.structure``
+  forces a type instead (the router is then not called).
+* ``structurize`` builds the typed structure (retrieving first when there are more
+  documents than ``max_docs``); an empty structure (no rows, no triples, ...) goes back
+  to ``structurize`` once as ``chunk``, the fallback recorded in ``metadata``.
+* ``utilize`` answers from the structure: an exact computation where the structure
+  allows one (the model picks the operation, the program computes), else decompose ->
+  extract -> merge.
+
+Run-time dependencies (models, embeddings) come through the context; the state holds
+only JSON-friendly values, so any checkpointer works (``SqliteSaver`` for long runs).
+
+Example:
+    >>> from steergraph.testing import ScriptedChatModel
+    >>> docs = [{"id": "d1", "title": "pkgs", "text": "Package: a\\nInstalled-Size: 3\\n"}]
+    >>> llm = ScriptedChatModel(responses=["a is 3 KiB"], cycle=True)
+    >>> ctx = StructRAGContext(model=llm, structure="chunk", embeddings=_fake_embeddings())
+    >>> out = build_structrag_graph().invoke(
+    ...     {"question": "How big is a?", "documents": docs}, context=ctx)
+    >>> out["answer"], out["metadata"]["structure"]
+    ('a is 3 KiB', 'chunk')
+"""
+
+from __future__ import annotations
+
+import operator
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from typing_extensions import TypedDict
+
+from steergraph.agents.structrag.calls import context_tokens, count_tokens
+from steergraph.agents.structrag.documents import Doc, load_documents
+from steergraph.agents.structrag.retrieval import Retriever
+from steergraph.agents.structrag.router import Router
+from steergraph.agents.structrag.structures import (
+    STRUCTURE_TYPES,
+    StructureType,
+    structure_from_dict,
+)
+from steergraph.agents.structrag.structurizers import structurize
+from steergraph.agents.structrag.utilizer import Utilizer
+from steergraph.errors import InputError
+from steergraph.llm.loading import load_chat_model
+
+__all__ = [
+    "StructRAGContext",
+    "StructRAGState",
+    "build_structrag_graph",
+    "is_empty_structure",
+]
+
+
+class StructRAGState(TypedDict, total=False):
+    """Serializable state of one question: inputs, route, structure, answer, metadata."""
+
+    question: str
+    documents: list[dict[str, Any]]
+    paths: list[str]
+    doc_issues: list[dict[str, Any]]
+    route: dict[str, Any]
+    structure: dict[str, Any]
+    structure_info: dict[str, Any]
+    result: dict[str, Any]
+    answer: str
+    fallbacks: Annotated[list[str], operator.add]
+    timings: Annotated[list[dict[str, Any]], operator.add]
+    metadata: dict[str, Any]
+
+
+@dataclass
+class StructRAGContext:
+    """Run-time dependencies and knobs (not checkpointed; pass the same on resume).
+
+    ``model`` answers and structures; ``router_model`` routes (default: ``model``; pass
+    a DPO-trained router here). ``structure`` forces a type and skips the router.
+    ``mode``: structurizers use parsers where a document already has structure and the
+    model elsewhere (``auto``), or only one of them. ``exact``: let the utilizer compute
+    aggregates and paths. ``embeddings``: for retrieval (default all-MiniLM-L6-v2).
+    """
+
+    model: str | BaseChatModel = "local"
+    router_model: str | BaseChatModel | None = None
+    structure: StructureType | None = None
+    mode: Literal["auto", "parse", "llm"] = "auto"
+    exact: bool = True
+    embeddings: Embeddings | None = None
+    max_docs: int = 16
+    chunk_k: int = 6
+    max_llm_chunks: int = 8
+    max_input_tokens: int = 1500
+    max_context_tokens: int = 2500
+    max_subquestions: int = 3
+    max_new_tokens: int = 96
+
+
+def is_empty_structure(data: dict[str, Any]) -> bool:
+    """True when a dumped structure holds nothing to answer from."""
+    key = {"table": "rows", "graph": "triples", "algorithm": "steps"}.get(data.get("kind", ""))
+    if key:
+        return not data.get(key)
+    if data.get("kind") == "catalogue":
+        return not data.get("roots")
+    return not data.get("chunks")
+
+
+def _fake_embeddings() -> Embeddings:
+    """Tiny deterministic embeddings for doctests (no model load)."""
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    return DeterministicFakeEmbedding(size=16)
+
+
+def _docs(state: StructRAGState) -> list[Doc]:
+    return [Doc.model_validate(d) for d in state.get("documents") or []]
+
+
+def _timing(node: str, start: float, **extra: Any) -> list[dict[str, Any]]:
+    return [{"node": node, "seconds": round(time.perf_counter() - start, 3), **extra}]
+
+
+def _check(ctx: StructRAGContext) -> None:
+    if ctx.structure is not None and ctx.structure not in STRUCTURE_TYPES:
+        raise InputError(
+            f"unknown structure {ctx.structure!r}", fix=f"use one of {', '.join(STRUCTURE_TYPES)}"
+        )
+    for name in ("max_docs", "chunk_k", "max_input_tokens", "max_context_tokens"):
+        if getattr(ctx, name) < 1:
+            raise InputError(f"{name} must be >= 1, got {getattr(ctx, name)}", fix="raise it")
+
+
+def build_structrag_graph(*, checkpointer: Any = None) -> Any:
+    """Compile the StructRAG graph (see the module docstring)."""
+
+    def load(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str, Any]:
+        ctx = runtime.context or StructRAGContext()
+        _check(ctx)
+        start = time.perf_counter()
+        question = (state.get("question") or "").strip()
+        if not question:
+            raise InputError("the question is empty", fix="pass {'question': '...'}")
+        issues: list[dict[str, Any]] = []
+        if state.get("documents"):
+            docs = _docs(state)
+        elif state.get("paths"):
+            docs, found = load_documents([Path(p) for p in state["paths"]])
+            issues = [i.model_dump() for i in found]
+        else:
+            raise InputError(
+                "no documents to answer from",
+                fix="pass {'documents': [...]} (id, title, text) or {'paths': [...]}",
+            )
+        llm = load_chat_model(ctx.model)
+        window = context_tokens(llm)
+        for doc in docs:
+            # cheap bound first: a document under window/2 tokens at 1 char/token fits
+            if len(doc.text) > window and count_tokens(llm, doc.text) > window:
+                issues.append(
+                    {
+                        "source": doc.title,
+                        "problem": f"longer than the model's {window}-token window; "
+                        "it is chunked and retrieved from, not read whole",
+                    }
+                )
+        return {
+            "question": question,
+            "documents": [d.model_dump() for d in docs],
+            "doc_issues": issues,
+            "timings": _timing("load", start, documents=len(docs)),
+        }
+
+    def route(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str, Any]:
+        ctx = runtime.context or StructRAGContext()
+        start = time.perf_counter()
+        if ctx.structure is not None:
+            decision = {"structure": ctx.structure, "fallback": None, "forced": True}
+        else:
+            router = Router(load_chat_model(ctx.router_model or ctx.model))
+            result = router.route(state["question"], [d.title for d in _docs(state)])
+            decision = {**result.model_dump(), "forced": False}
+        fallbacks = [f"router: {decision['fallback']}"] if decision.get("fallback") else []
+        return {
+            "route": decision,
+            "fallbacks": fallbacks,
+            "timings": _timing("route", start, structure=decision["structure"]),
+        }
+
+    def structurize_node(
+        state: StructRAGState, runtime: Runtime[StructRAGContext]
+    ) -> dict[str, Any]:
+        ctx = runtime.context or StructRAGContext()
+        start = time.perf_counter()
+        kind = state["route"]["structure"]
+        docs = _docs(state)
+        retriever = Retriever(docs, ctx.embeddings)
+        result = structurize(
+            kind,
+            state["question"],
+            docs,
+            load_chat_model(ctx.model),
+            mode=ctx.mode,
+            retriever=retriever,
+            max_docs=ctx.max_docs,
+            chunk_k=ctx.chunk_k,
+            max_llm_chunks=ctx.max_llm_chunks,
+            max_input_tokens=ctx.max_input_tokens,
+        )
+        structure = result.structure.model_dump()
+        info = {
+            "kind": kind,
+            "built_by": result.built_by,
+            "issues": result.issues,
+            "llm_calls": result.llm_calls,
+        }
+        update: dict[str, Any] = {
+            "structure": structure,
+            "structure_info": info,
+            "timings": _timing("structurize", start, structure=kind, llm_calls=result.llm_calls),
+        }
+        why = "; ".join(result.issues[-3:]) or "nothing found"
+        if structure["kind"] != kind:  # the structurizer fell back by itself
+            update["route"] = {**state["route"], "structure": structure["kind"], "from": kind}
+            update["fallbacks"] = [f"{kind} structurizer returned {structure['kind']} ({why})"]
+        elif is_empty_structure(structure) and kind != "chunk":
+            update["route"] = {**state["route"], "structure": "chunk", "from": kind}
+            update["fallbacks"] = [f"{kind} structure came out empty ({why}); used chunk"]
+        return update
+
+    def after_structurize(state: StructRAGState) -> str:
+        if state["route"]["structure"] != state["structure"].get("kind"):
+            return "structurize"
+        return "utilize"
+
+    def utilize(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str, Any]:
+        ctx = runtime.context or StructRAGContext()
+        start = time.perf_counter()
+        utilizer = Utilizer(
+            load_chat_model(ctx.model),
+            exact=ctx.exact,
+            max_subquestions=ctx.max_subquestions,
+            max_context_tokens=ctx.max_context_tokens,
+            max_new_tokens=ctx.max_new_tokens,
+        )
+        result = utilizer.answer(state["question"], structure_from_dict(state["structure"]))
+        timings = _timing("utilize", start, method=result.method, llm_calls=result.llm_calls)
+        all_timings = [*state.get("timings", []), *timings]
+        route = state["route"]
+        metadata = {
+            "structure": state["structure"]["kind"],
+            "routed": route.get("from", route["structure"]),
+            "forced": route.get("forced", False),
+            "method": result.method,
+            "computation": result.computation,
+            "subquestions": result.subquestions,
+            "fallbacks": state.get("fallbacks", []),
+            "document_issues": state.get("doc_issues", []),
+            "structure_issues": state.get("structure_info", {}).get("issues", []),
+            "utilizer_issues": result.issues,
+            "built_by": state.get("structure_info", {}).get("built_by", {}),
+            "documents": len(state.get("documents") or []),
+            "llm_calls": int(not route.get("forced", False))
+            + sum(int(t.get("llm_calls", 0)) for t in all_timings),
+            "seconds": round(sum(t["seconds"] for t in all_timings), 3),
+        }
+        return {
+            "answer": result.answer,
+            "result": result.model_dump(),
+            "metadata": metadata,
+            "timings": timings,
+        }
+
+    graph = StateGraph(StructRAGState, context_schema=StructRAGContext)
+    graph.add_node("load", load)
+    graph.add_node("route", route)
+    graph.add_node("structurize", structurize_node)
+    graph.add_node("utilize", utilize)
+    graph.add_edge(START, "load")
+    graph.add_edge("load", "route")
+    graph.add_edge("route", "structurize")
+    graph.add_conditional_edges("structurize", after_structurize, ["structurize", "utilize"])
+    graph.add_edge("utilize", END)
+    return graph.compile(checkpointer=checkpointer, name="structrag")

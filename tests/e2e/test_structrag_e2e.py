@@ -1,0 +1,113 @@
+"""StructRAG on the embedded model: the graph, the CLI, router training with DPO."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from steergraph.agents.structrag.structures import STRUCTURE_TYPES
+from steergraph.data.structrag_scoring import score_answer
+from steergraph.data.structrag_tasks import structrag_tasks
+from steergraph.graphs.structrag import StructRAGContext, build_structrag_graph
+from steergraph.graphs.structrag_router import (
+    RouterTrainingContext,
+    build_structrag_router_graph,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def _task(family: str, seed: int = 0):
+    return structrag_tasks(1, seed=seed, families=[family])[0]
+
+
+def test_graph_routes_builds_and_answers_on_the_embedded_model():
+    task = _task("largest_package")
+    out = build_structrag_graph().invoke(
+        {"question": task.question, "documents": task.documents},
+        context=StructRAGContext(model="local"),
+    )
+    meta = out["metadata"]
+    assert meta["routed"] in STRUCTURE_TYPES and meta["structure"] in STRUCTURE_TYPES
+    assert meta["forced"] is False and meta["llm_calls"] >= 2  # route + at least one answer call
+    assert out["structure"]["kind"] == meta["structure"]
+    packages = {d["title"].removeprefix("Debian package ") for d in task.documents}
+    if meta["method"] == "exact":  # a computation over the table names one of its packages
+        assert meta["structure"] == "table" and out["answer"] in packages
+    else:
+        assert out["answer"].strip()
+    score_answer(out["answer"], task.gold, task.answer_type)
+
+
+def test_forced_structures_build_typed_objects_from_real_documents():
+    for family, kind, key in [
+        ("dependents", "graph", "triples"),
+        ("next_step", "algorithm", "steps"),
+        ("section_children", "catalogue", "roots"),
+    ]:
+        task = _task(family)
+        out = build_structrag_graph().invoke(
+            {"question": task.question, "documents": task.documents},
+            context=StructRAGContext(model="local", structure=kind),
+        )
+        assert out["structure"]["kind"] == kind and out["structure"][key], family
+        assert out["metadata"]["built_by"].get("parser", 0) >= 1
+        assert out["answer"].strip()
+
+
+def test_cli_ask_reports_unusable_files(tmp_path):
+    task = _task("package_field")
+    for doc in task.documents[:4]:
+        (tmp_path / f"{doc['id']}.txt").write_text(doc["text"])
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\x00\x00binary")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "steergraph.cli",
+            "structrag",
+            "ask",
+            "--docs",
+            str(tmp_path),
+            "--json",
+            task.question,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    sources = sorted(i["source"].rsplit("/", 1)[-1] for i in result["metadata"]["document_issues"])
+    assert sources == ["empty.txt", "photo.jpg"]
+    assert result["metadata"]["documents"] == 4
+    assert result["answer"].strip()
+
+
+def test_router_training_trains_exports_and_measures(tmp_path):
+    tasks = [_task("largest_package", seed=1), _task("package_field", seed=1)]
+    held_out = [_task("section_members", seed=2), _task("dependents", seed=2)]
+    ctx = RouterTrainingContext(
+        model="local",
+        workdir=str(tmp_path),
+        structures=("table", "chunk"),
+        train_config={"max_steps": 2, "disable_tqdm": True},
+    )
+    out = build_structrag_router_graph().invoke(
+        {
+            "tasks": [t.model_dump() for t in tasks],
+            "eval_tasks": [t.model_dump() for t in held_out],
+        },
+        context=ctx,
+    )
+    assert len(out["simulations"]) == 4
+    assert out["judged"]["tasks"] == 2 and out["judged"]["pairs"] >= 2
+    assert out["trained"]["steps"] == 2 and len(out["trained"]["losses"]) == 2
+    assert (tmp_path / "router" / "model.gguf").exists()
+    for when in ("before", "after"):
+        acc = out["accuracy"][when]
+        assert 0.0 <= acc["accuracy"] <= 1.0 and sum(acc["confusion"].values()) == 2
