@@ -82,7 +82,7 @@ def structrag_ask(
     if as_json:
         print(json.dumps({"answer": out["answer"], "metadata": meta}, default=str))
         return
-    console.print(f"[bold]{out['answer'] or '(no answer)'}[/]", highlight=False)
+    console.print(out["answer"] or "(no answer)", style="bold", highlight=False, markup=False)
     how = f"structure={meta['structure']} method={meta['method']}"
     if meta.get("computation"):
         how += f" computation={json.dumps(meta['computation'], default=str)[:160]}"
@@ -152,14 +152,14 @@ def structrag_bench(
     from steergraph.bench.structrag import StructRAGBenchConfig, run_structrag_bench
     from steergraph.bench.structrag_report import final_json, print_report, save_report
 
+    counts = {
+        k: v
+        for k, v in (("n_per_family", n_per_family), ("train_n_per_family", train_n_per_family))
+        if v is not None
+    }
     cfg = StructRAGBenchConfig(
-        model=model, quick=quick, train_router=train_router, workdir=str(out / "work")
+        model=model, quick=quick, train_router=train_router, workdir=str(out / "work"), **counts
     )
-    if n_per_family is not None:
-        cfg.n_per_family = n_per_family
-    if train_n_per_family is not None:
-        cfg.train_n_per_family = train_n_per_family
-    cfg.__post_init__()
     run = run_structrag_bench(cfg, log=console.print)
     print_report(run, console.print)
     paths = save_report(run, out)

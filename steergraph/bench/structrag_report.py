@@ -24,6 +24,10 @@ __all__ = ["final_json", "plot_report", "print_report", "save_report"]
 _METHODS = ("structrag", "chunk_rag", "long_context")
 
 
+def _by_seen(run: dict[str, Any], when: str, group: str) -> float | None:
+    return (run.get("router_accuracy_by_family_seen") or {}).get(when, {}).get(group)
+
+
 def final_json(run: dict[str, Any]) -> dict[str, Any]:
     """The one-line summary: scores (mean F1), EM, routing accuracy, seconds, per task type."""
     summary = run["summary"]
@@ -41,6 +45,8 @@ def final_json(run: dict[str, Any]) -> dict[str, Any]:
         "long_context_em": score("long_context", "em"),
         "router_accuracy_before": run.get("router_accuracy_before"),
         "router_accuracy_after": run.get("router_accuracy_after"),
+        "router_accuracy_unseen_families_before": _by_seen(run, "before", "unseen_families"),
+        "router_accuracy_unseen_families_after": _by_seen(run, "after", "unseen_families"),
         "seconds_per_question": summary["seconds"].get("structrag"),
         "seconds_per_question_by_method": summary["seconds"],
         "per_task": {
@@ -72,7 +78,9 @@ def print_report(run: dict[str, Any], log: Callable[[Any], Any] = print) -> None
     log("seconds per question: " + ", ".join(f"{m} {s:.1f}" for m, s in seconds.items()))
     log(
         f"router accuracy on the test tasks: before {run.get('router_accuracy_before')} "
-        f"after {run.get('router_accuracy_after')}"
+        f"after {run.get('router_accuracy_after')}; on families not trained on: before "
+        f"{_by_seen(run, 'before', 'unseen_families')} after "
+        f"{_by_seen(run, 'after', 'unseen_families')}"
     )
 
 

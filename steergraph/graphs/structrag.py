@@ -34,11 +34,10 @@ Example:
 
 from __future__ import annotations
 
-import operator
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -69,7 +68,12 @@ __all__ = [
 
 
 class StructRAGState(TypedDict, total=False):
-    """Serializable state of one question: inputs, route, structure, answer, metadata."""
+    """Serializable state of one question: inputs, route, structure, answer, metadata.
+
+    ``fallbacks``, ``timings`` and ``structure_info`` (one entry per structurizing pass)
+    are rewritten by each node and reset by ``load``, so asking again on the same
+    checkpoint thread reports only the new question.
+    """
 
     question: str
     documents: list[dict[str, Any]]
@@ -77,11 +81,11 @@ class StructRAGState(TypedDict, total=False):
     doc_issues: list[dict[str, Any]]
     route: dict[str, Any]
     structure: dict[str, Any]
-    structure_info: dict[str, Any]
+    structure_info: list[dict[str, Any]]
     result: dict[str, Any]
     answer: str
-    fallbacks: Annotated[list[str], operator.add]
-    timings: Annotated[list[dict[str, Any]], operator.add]
+    fallbacks: list[str]
+    timings: list[dict[str, Any]]
     metadata: dict[str, Any]
 
 
@@ -132,8 +136,37 @@ def _docs(state: StructRAGState) -> list[Doc]:
     return [Doc.model_validate(d) for d in state.get("documents") or []]
 
 
-def _timing(node: str, start: float, **extra: Any) -> list[dict[str, Any]]:
-    return [{"node": node, "seconds": round(time.perf_counter() - start, 3), **extra}]
+def _given_docs(raw: Any) -> list[Doc]:
+    """Validate user-given documents (a clear error, not pydantic's, for a bad one)."""
+    if not isinstance(raw, list):
+        raise InputError("documents must be a list", fix="pass [{'id', 'title', 'text'}, ...]")
+    docs = []
+    for i, item in enumerate(raw):
+        try:
+            docs.append(Doc.model_validate(item))
+        except ValueError:
+            raise InputError(
+                f"document {i} is not a document: {str(item)[:80]!r}",
+                fix="give each document 'id', 'title' and 'text' strings",
+            ) from None
+    seen: set[str] = set()
+    for doc in docs:
+        if doc.id in seen:
+            raise InputError(f"two documents have the id {doc.id!r}", fix="make ids unique")
+        seen.add(doc.id)
+    return docs
+
+
+def _timing(state: StructRAGState, node: str, start: float, **extra: Any) -> list[dict[str, Any]]:
+    entry = {"node": node, "seconds": round(time.perf_counter() - start, 3), **extra}
+    return [*state.get("timings", []), entry]
+
+
+def model_spec(spec: str | BaseChatModel) -> str | BaseChatModel:
+    """A model spec, with a bare folder (e.g. a trained router) read as ``local:<folder>``."""
+    if isinstance(spec, str) and ":" not in spec and Path(spec).is_dir():
+        return f"local:{spec}"
+    return spec
 
 
 def _check(ctx: StructRAGContext) -> None:
@@ -141,7 +174,17 @@ def _check(ctx: StructRAGContext) -> None:
         raise InputError(
             f"unknown structure {ctx.structure!r}", fix=f"use one of {', '.join(STRUCTURE_TYPES)}"
         )
-    for name in ("max_docs", "chunk_k", "max_input_tokens", "max_context_tokens"):
+    if ctx.mode not in ("auto", "parse", "llm"):
+        raise InputError(f"unknown mode {ctx.mode!r}", fix="use auto, parse or llm")
+    for name in (
+        "max_docs",
+        "chunk_k",
+        "max_llm_chunks",
+        "max_input_tokens",
+        "max_context_tokens",
+        "max_subquestions",
+        "max_new_tokens",
+    ):
         if getattr(ctx, name) < 1:
             raise InputError(f"{name} must be >= 1, got {getattr(ctx, name)}", fix="raise it")
 
@@ -153,12 +196,19 @@ def build_structrag_graph(*, checkpointer: Any = None) -> Any:
         ctx = runtime.context or StructRAGContext()
         _check(ctx)
         start = time.perf_counter()
-        question = (state.get("question") or "").strip()
+        raw_question = state.get("question")
+        if raw_question is not None and not isinstance(raw_question, str):
+            raise InputError("the question must be a string", fix="pass {'question': '...'}")
+        question = (raw_question or "").strip()
         if not question:
             raise InputError("the question is empty", fix="pass {'question': '...'}")
         issues: list[dict[str, Any]] = []
+        if state.get("documents") and state.get("paths"):
+            raise InputError(
+                "both documents and paths were given", fix="pass one of them (load files first)"
+            )
         if state.get("documents"):
-            docs = _docs(state)
+            docs = _given_docs(state["documents"])
         elif state.get("paths"):
             docs, found = load_documents([Path(p) for p in state["paths"]])
             issues = [i.model_dump() for i in found]
@@ -170,7 +220,8 @@ def build_structrag_graph(*, checkpointer: Any = None) -> Any:
         llm = load_chat_model(ctx.model)
         window = context_tokens(llm)
         for doc in docs:
-            # cheap bound first: a document under window/2 tokens at 1 char/token fits
+            # cheap bound first: a text of at most `window` characters has at most
+            # `window` tokens; only longer ones are tokenized
             if len(doc.text) > window and count_tokens(llm, doc.text) > window:
                 issues.append(
                     {
@@ -183,7 +234,9 @@ def build_structrag_graph(*, checkpointer: Any = None) -> Any:
             "question": question,
             "documents": [d.model_dump() for d in docs],
             "doc_issues": issues,
-            "timings": _timing("load", start, documents=len(docs)),
+            "fallbacks": [],
+            "structure_info": [],
+            "timings": _timing({}, "load", start, documents=len(docs)),
         }
 
     def route(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str, Any]:
@@ -192,14 +245,14 @@ def build_structrag_graph(*, checkpointer: Any = None) -> Any:
         if ctx.structure is not None:
             decision = {"structure": ctx.structure, "fallback": None, "forced": True}
         else:
-            router = Router(load_chat_model(ctx.router_model or ctx.model))
+            router = Router(load_chat_model(model_spec(ctx.router_model or ctx.model)))
             result = router.route(state["question"], [d.title for d in _docs(state)])
             decision = {**result.model_dump(), "forced": False}
         fallbacks = [f"router: {decision['fallback']}"] if decision.get("fallback") else []
         return {
             "route": decision,
-            "fallbacks": fallbacks,
-            "timings": _timing("route", start, structure=decision["structure"]),
+            "fallbacks": [*state.get("fallbacks", []), *fallbacks],
+            "timings": _timing(state, "route", start, structure=decision["structure"]),
         }
 
     def structurize_node(
@@ -231,16 +284,21 @@ def build_structrag_graph(*, checkpointer: Any = None) -> Any:
         }
         update: dict[str, Any] = {
             "structure": structure,
-            "structure_info": info,
-            "timings": _timing("structurize", start, structure=kind, llm_calls=result.llm_calls),
+            "structure_info": [*state.get("structure_info", []), info],
+            "timings": _timing(
+                state, "structurize", start, structure=kind, llm_calls=result.llm_calls
+            ),
         }
         why = "; ".join(result.issues[-3:]) or "nothing found"
+        fallback = None
         if structure["kind"] != kind:  # the structurizer fell back by itself
             update["route"] = {**state["route"], "structure": structure["kind"], "from": kind}
-            update["fallbacks"] = [f"{kind} structurizer returned {structure['kind']} ({why})"]
+            fallback = f"{kind} structurizer returned {structure['kind']} ({why})"
         elif is_empty_structure(structure) and kind != "chunk":
             update["route"] = {**state["route"], "structure": "chunk", "from": kind}
-            update["fallbacks"] = [f"{kind} structure came out empty ({why}); used chunk"]
+            fallback = f"{kind} structure came out empty ({why}); used chunk"
+        if fallback:
+            update["fallbacks"] = [*state.get("fallbacks", []), fallback]
         return update
 
     def after_structurize(state: StructRAGState) -> str:
@@ -259,9 +317,11 @@ def build_structrag_graph(*, checkpointer: Any = None) -> Any:
             max_new_tokens=ctx.max_new_tokens,
         )
         result = utilizer.answer(state["question"], structure_from_dict(state["structure"]))
-        timings = _timing("utilize", start, method=result.method, llm_calls=result.llm_calls)
-        all_timings = [*state.get("timings", []), *timings]
+        all_timings = _timing(
+            state, "utilize", start, method=result.method, llm_calls=result.llm_calls
+        )
         route = state["route"]
+        passes = state.get("structure_info", [])
         metadata = {
             "structure": state["structure"]["kind"],
             "routed": route.get("from", route["structure"]),
@@ -271,9 +331,9 @@ def build_structrag_graph(*, checkpointer: Any = None) -> Any:
             "subquestions": result.subquestions,
             "fallbacks": state.get("fallbacks", []),
             "document_issues": state.get("doc_issues", []),
-            "structure_issues": state.get("structure_info", {}).get("issues", []),
+            "structure_issues": [i for p in passes for i in p["issues"]],
             "utilizer_issues": result.issues,
-            "built_by": state.get("structure_info", {}).get("built_by", {}),
+            "built_by": passes[-1]["built_by"] if passes else {},
             "documents": len(state.get("documents") or []),
             "llm_calls": int(not route.get("forced", False))
             + sum(int(t.get("llm_calls", 0)) for t in all_timings),
@@ -283,7 +343,7 @@ def build_structrag_graph(*, checkpointer: Any = None) -> Any:
             "answer": result.answer,
             "result": result.model_dump(),
             "metadata": metadata,
-            "timings": timings,
+            "timings": all_timings,
         }
 
     graph = StateGraph(StructRAGState, context_schema=StructRAGContext)

@@ -26,11 +26,10 @@ Example:
 from __future__ import annotations
 
 import json
-import operator
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -70,7 +69,7 @@ class RouterTrainingState(TypedDict, total=False):
     tasks: list[dict[str, Any]]
     eval_tasks: list[dict[str, Any]]
     cursor: int
-    simulations: Annotated[list[dict[str, Any]], operator.add]
+    simulations: list[dict[str, Any]]
     judged: dict[str, Any]
     trained: dict[str, Any]
     accuracy: dict[str, Any]
@@ -107,6 +106,21 @@ class RouterTrainingContext:
 
 def _tasks(raw: list[dict[str, Any]] | None) -> list[StructTask]:
     return [StructTask.model_validate(t) for t in raw or []]
+
+
+def _check_disjoint(tasks: list[StructTask], held_out: list[StructTask]) -> None:
+    """Training and held-out tasks must not share an id or a (question, documents) pair."""
+
+    def key(t: StructTask) -> tuple[str, frozenset[str]]:
+        return t.question, frozenset(d["id"] for d in t.documents)
+
+    shared = {t.id for t in tasks} & {t.id for t in held_out}
+    shared |= {t.id for t in held_out if key(t) in {key(u) for u in tasks}}
+    if shared:
+        raise InputError(
+            f"{len(shared)} held-out task(s) are also training tasks (e.g. {sorted(shared)[0]})",
+            fix="evaluate routing on tasks the router is not trained on",
+        )
 
 
 def simulate_task(task: StructTask, structure: str, ctx: RouterTrainingContext) -> dict[str, Any]:
@@ -162,10 +176,12 @@ def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
             tasks = train
             if state.get("eval_tasks"):
                 held_out = _tasks(state["eval_tasks"])
+        _check_disjoint(tasks, held_out)
         return {
             "tasks": [t.model_dump() for t in tasks],
             "eval_tasks": [t.model_dump() for t in held_out],
             "cursor": 0,
+            "simulations": [],
             "status": "synthesized",
         }
 
@@ -181,7 +197,11 @@ def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
                 f"simulated {done}/{len(tasks)} tasks x {len(ctx.structures)} structures",
                 flush=True,
             )
-        return {"simulations": sims, "cursor": cursor + len(batch), "status": "simulating"}
+        return {
+            "simulations": [*state.get("simulations", []), *sims],
+            "cursor": cursor + len(batch),
+            "status": "simulating",
+        }
 
     def more(state: RouterTrainingState) -> str:
         return "simulate" if state.get("cursor", 0) < len(state["tasks"]) else "judge"
@@ -191,21 +211,25 @@ def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
 
         ctx = runtime.context or RouterTrainingContext()
         sims = state.get("simulations") or []
-        pairs = router_preferences(sims)
+        folder = Path(ctx.workdir) if ctx.workdir else None
+        if folder is not None:  # the simulations first: they survive a judging failure
+            folder.mkdir(parents=True, exist_ok=True)
+            with (folder / "simulations.jsonl").open("w") as fh:
+                fh.writelines(json.dumps(s) + "\n" for s in sims)
+        try:
+            pairs = router_preferences(sims)
+        except InputError:  # nothing to prefer (no simulations, or all equal and none designed)
+            pairs = None
         wins: dict[str, list[float]] = {}
         for sim in sims:
             wins.setdefault(sim["structure"], []).append(float(sim["f1"]))
         summary = {
             **judge_counts(sims),
-            "pairs": len(pairs),
+            "pairs": len(pairs) if pairs is not None else 0,
             "mean_f1_by_structure": {k: round(sum(v) / len(v), 4) for k, v in wins.items()},
         }
-        if ctx.workdir:
-            folder = Path(ctx.workdir)
-            folder.mkdir(parents=True, exist_ok=True)
+        if folder is not None and pairs is not None:
             pairs.to_json(str(folder / "router_pairs.jsonl"))
-            with (folder / "simulations.jsonl").open("w") as fh:
-                fh.writelines(json.dumps(s) + "\n" for s in sims)
             summary["pairs_file"] = str(folder / "router_pairs.jsonl")
         return {"judged": summary, "status": "judged"}
 
@@ -214,7 +238,9 @@ def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
 
         ctx = runtime.context or RouterTrainingContext()
         if not ctx.train:
-            return {"trained": {"skipped": True}, "status": "judged"}
+            return {"trained": {"skipped": "train=False"}, "status": "judged"}
+        if not (state.get("judged") or {}).get("pairs"):
+            return {"trained": {"skipped": "no preference pairs"}, "status": "judged"}
         if not ctx.workdir:
             raise InputError("training the router needs a workdir", fix="pass workdir=...")
         from steergraph.llm.embedded import DEFAULT_MODEL
@@ -249,7 +275,9 @@ def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
         held_out = _tasks(state.get("eval_tasks"))
         if not held_out:
             return {"accuracy": {}, "status": "done"}
-        before_model = load_chat_model((ctx.router and f"local:{ctx.router}") or ctx.model)
+        # "before" is the model that is trained (its base weights), or the routing model
+        base = (f"local:{ctx.router}" if ctx.router else "local") if ctx.train else ctx.model
+        before_model = load_chat_model(base)
         accuracy = {"before": router_accuracy(before_model, held_out)}
         router = (state.get("trained") or {}).get("router")
         if router:

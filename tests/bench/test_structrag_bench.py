@@ -8,6 +8,7 @@ import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from steergraph.bench.structrag import (
+    ROUTER_TRAIN_FAMILIES,
     StructRAGBenchConfig,
     run_structrag_bench,
     split_for_bench,
@@ -28,11 +29,14 @@ def test_split_is_disjoint_and_sized():
 
     assert {key(t) for t in train}.isdisjoint({key(t) for t in test})
     families = {t.family for t in test}
-    assert len(families) == 11 and len(test) == 22 and len(train) == 11
+    assert len(families) == 11 and len(test) == 22 and len(train) == 5
+    assert {t.family for t in train} == set(ROUTER_TRAIN_FAMILIES)
+    assert {t.structure for t in train} == {"table", "graph", "algorithm", "catalogue", "chunk"}
 
 
 def test_quick_and_bad_config():
     assert StructRAGBenchConfig(quick=True).n_per_family == 1
+    assert StructRAGBenchConfig(quick=True, n_per_family=3).n_per_family == 3
     with pytest.raises(InputError):
         StructRAGBenchConfig(n_per_family=0)
 

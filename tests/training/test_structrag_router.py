@@ -116,6 +116,7 @@ def test_router_graph_simulates_judges_trains_and_evaluates(tmp_path):
     model.save_pretrained(folder)
     tok.save_pretrained(folder)
     tasks = _tasks()
+    held_out = structrag_tasks(1, families=["section_members"])[0]
     ctx = RouterTrainingContext(
         model=_responder(),
         router=str(folder),
@@ -127,7 +128,7 @@ def test_router_graph_simulates_judges_trains_and_evaluates(tmp_path):
         train_config={"max_steps": 1, "max_length": None, **QUIET},
     )
     out = build_structrag_router_graph().invoke(
-        {"tasks": [t.model_dump() for t in tasks], "eval_tasks": [tasks[0].model_dump()]},
+        {"tasks": [t.model_dump() for t in tasks], "eval_tasks": [held_out.model_dump()]},
         context=ctx,
     )
     by = {(s["task_id"], s["structure"]): s for s in out["simulations"]}
@@ -150,4 +151,13 @@ def test_router_graph_rejects_bad_settings(tmp_path):
     with pytest.raises(InputError, match="batch"):
         build_structrag_router_graph().invoke(
             {}, context=RouterTrainingContext(model=_responder(), batch=0)
+        )
+
+
+def test_router_graph_refuses_held_out_tasks_it_trains_on():
+    tasks = [t.model_dump() for t in _tasks()]
+    with pytest.raises(InputError, match="also training tasks"):
+        build_structrag_router_graph().invoke(
+            {"tasks": tasks, "eval_tasks": tasks[:1]},
+            context=RouterTrainingContext(model=_responder(), train=False),
         )

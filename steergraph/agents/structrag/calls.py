@@ -9,7 +9,8 @@ module holds the little that differs between the embedded model and an API model
   window and a token count from its own tokenizer (API models: about 4 characters a
   token; LangChain's default counter would download GPT-2's tokenizer).
 * :func:`ask_structured` -- a reply parsed into a pydantic schema, or ``None`` and the
-  reason (cut reply, invalid JSON, API error); callers fall back and record the reason.
+  reason (cut reply, invalid JSON); callers fall back and record the reason. Errors of
+  the model itself (network, authentication, rate limits) propagate.
 * :func:`ask_text` -- a plain text reply.
 
 Example:
@@ -27,10 +28,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from steergraph.errors import InputError
+from steergraph.errors import InputError, StructuredOutputError
 
 __all__ = [
     "API_CONTEXT_TOKENS",
@@ -103,14 +105,16 @@ def ask_structured(
 ) -> tuple[M | None, str | None]:
     """Ask for a reply in ``schema``; return ``(parsed, None)`` or ``(None, reason)``.
 
-    Bad input of ours (an :class:`~steergraph.errors.InputError`) still raises; a model
-    that cannot produce the schema, or an API error, is a reason the caller records.
+    Bad input of ours (an :class:`~steergraph.errors.InputError`) and errors of the model
+    service still raise; a reply that does not fit the schema is a reason to record.
     """
     try:
         out = with_budget(llm, max_new_tokens).with_structured_output(schema).invoke(messages)
     except InputError:
         raise
-    except Exception as exc:
+    except (StructuredOutputError, OutputParserException, ValidationError, ValueError) as exc:
+        # the model could not produce the schema (cut reply, invalid JSON); connection,
+        # authentication and rate-limit errors of API models propagate
         first = str(exc).splitlines()[0] if str(exc) else ""
         return None, f"{type(exc).__name__}: {first}"[:300]
     if isinstance(out, dict):

@@ -21,7 +21,7 @@ from typing import Any
 
 __all__ = ["given", "match_name", "normalise", "word_set"]
 
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 _STOP = frozenset("a an and the of to in on for with then is are be it by from or at as".split())
 
 

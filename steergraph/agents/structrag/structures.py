@@ -77,7 +77,8 @@ class Table(BaseModel):
     sources: list[str] = Field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
-        """The rows as a DataFrame (columns that parse as numbers become numeric)."""
+        """The rows as a DataFrame (columns that parse as numbers become numeric) and each
+        row's document in ``source`` (``_source`` when the table has its own ``source``)."""
         import pandas as pd
 
         frame = pd.DataFrame(self.rows, columns=self.columns or None)
@@ -87,7 +88,7 @@ class Table(BaseModel):
             if present.any() and converted[present].notna().all():
                 frame[col] = converted
         if self.sources and len(self.sources) == len(frame):
-            frame["source"] = self.sources
+            frame["_source" if "source" in frame.columns else "source"] = self.sources
         return frame
 
     def to_text(self, max_chars: int | None = None) -> str:
