@@ -69,24 +69,34 @@ def structrag_ask(
         mode=mode,  # type: ignore[arg-type]
         exact=exact,
     )
+    from steergraph.llm.usage import UsageTracker
+
     inputs = {"question": question, "paths": [str(p) for p in docs]}
-    config = {"configurable": {"thread_id": thread or uuid.uuid4().hex}}
+    tracker = UsageTracker()
+    config = {"configurable": {"thread_id": thread or uuid.uuid4().hex}, "callbacks": [tracker]}
     if db is not None:
         from langgraph.checkpoint.sqlite import SqliteSaver
 
         with SqliteSaver.from_conn_string(str(db)) as saver:
             out = build_structrag_graph(checkpointer=saver).invoke(inputs, config, context=ctx)
     else:
-        out = build_structrag_graph().invoke(inputs, context=ctx)
+        out = build_structrag_graph().invoke(inputs, config, context=ctx)
     meta = out["metadata"]
+    usage = tracker.summary()
     if as_json:
-        print(json.dumps({"answer": out["answer"], "metadata": meta}, default=str))
+        print(json.dumps({"answer": out["answer"], "metadata": meta, "usage": usage}, default=str))
         return
     console.print(out["answer"] or "(no answer)", style="bold", highlight=False, markup=False)
     how = f"structure={meta['structure']} method={meta['method']}"
     if meta.get("computation"):
         how += f" computation={json.dumps(meta['computation'], default=str)[:160]}"
     console.print(how, style="dim", highlight=False, markup=False)
+    console.print(
+        f"LLM calls {usage['llm_calls']}, tokens {usage['input_tokens']} in / "
+        f"{usage['output_tokens']} out, {meta['seconds']:.1f} s",
+        style="dim",
+        highlight=False,
+    )
     for item in [
         *meta["fallbacks"],
         *(f"{i['source']}: {i['problem']}" for i in meta["document_issues"]),

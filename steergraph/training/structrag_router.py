@@ -9,8 +9,10 @@ case at 135M parameters where every structure scores 0 -- prefer the structure t
 was synthesized for (a ``tie_bonus`` added to its value), and :func:`judge_counts` says
 how many tasks were decided by the simulation and how many by that tie-break.
 
-The pairs reuse the verify feedback machinery
-(:func:`~steergraph.training.feedback.preference_dataset`): the prompt is exactly
+Each task's winner is preferred over every structure that scored lower (TRL's
+conversational preference format, like :func:`~steergraph.training.feedback.preference_dataset`
+but winner-vs-each rather than best-vs-worst, so one prompt teaches one decision against
+all alternatives): the prompt is exactly
 :func:`~steergraph.agents.structrag.router.router_messages`, the completions the JSON
 the router emits. :func:`train_router` runs ``trl.DPOTrainer`` through
 :func:`~steergraph.training.recipes.train_dpo` with router-sized defaults;
@@ -22,7 +24,9 @@ Example:
     ...         for s, f in [("table", 1.0), ("chunk", 0.0), ("graph", 0.0)]]
     >>> ds = router_preferences(sims)
     >>> ds[0]["chosen"][0]["content"], ds[0]["rejected"][0]["content"]
-    ('{"structure": "table"}', '{"structure": "graph"}')
+    ('{"structure": "table"}', '{"structure": "chunk"}')
+    >>> len(ds)
+    2
     >>> judge_counts(sims)
     {'tasks': 1, 'decided_by_simulation': 1, 'decided_by_tie_break': 0}
 """
@@ -36,10 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from steergraph.agents.structrag.router import Router, router_messages
-from steergraph.agents.verifiers.base import Problem, Verdict
 from steergraph.errors import InputError
 from steergraph.llm.prompting import to_chat_dicts
-from steergraph.training.feedback import Scored, preference_dataset
 from steergraph.training.recipes import ModelLike, TrainResult, train_dpo
 
 if TYPE_CHECKING:
@@ -59,7 +61,7 @@ __all__ = [
 #: a short prompt and a one-line completion, a few hundred pairs at most, so a higher
 #: learning rate than TRL's 1e-6 and several epochs (measured in the benchmark note).
 ROUTER_DPO_DEFAULTS: dict[str, Any] = {
-    "learning_rate": 5e-6,
+    "learning_rate": 1e-5,
     "num_train_epochs": 3,
     "beta": 0.1,
     "max_length": 768,
@@ -99,34 +101,50 @@ def router_preferences(
     simulations: Sequence[Mapping[str, Any]],
     *,
     tie_bonus: float = 0.01,
-    pairs_per_task: int = 2,
     max_titles: int = 20,
 ) -> Dataset:
     """DPO rows (prompt/chosen/rejected, TRL conversational) from simulated solutions.
 
     ``simulations``: one dict per (task, structure) with ``task_id``, ``question``,
     ``titles``, ``designed`` (the task's intended structure), ``structure`` and ``f1``.
+    Per task, the winning structure is preferred over every structure that scored lower
+    (one pair each), so every prompt teaches one decision against all its alternatives.
+    Columns: ``prompt``, ``chosen``, ``rejected``, ``problem_id``, ``margin``.
     """
+    from datasets import Dataset
+
     if not simulations:
         raise InputError("no simulated solutions to judge", fix="simulate some tasks first")
-    scored: list[Scored] = []
+    rows: list[dict[str, Any]] = []
     for task_id, sims in _by_task(simulations).items():
         first = sims[0]
-        problem = Problem(id=task_id, prompt=str(first["question"]))
         prompt = to_chat_dicts(
             router_messages(first["question"], first.get("titles") or [], max_titles=max_titles)
         )
-        for sim in sims:
-            verdict = Verdict(verifier="simulation", score=_value(sim, tie_bonus))
-            scored.append(
-                Scored(
-                    problem=problem,
-                    candidate=route_completion(sim["structure"]),
-                    verdict=verdict,
-                    prompt_messages=prompt,
+        ranked = sorted(sims, key=lambda s: _value(s, tie_bonus), reverse=True)
+        best = ranked[0]
+        for other in ranked[1:]:
+            margin = _value(best, tie_bonus) - _value(other, tie_bonus)
+            if margin > 0 and other["structure"] != best["structure"]:
+                rows.append(
+                    {
+                        "prompt": prompt,
+                        "chosen": [
+                            {"role": "assistant", "content": route_completion(best["structure"])}
+                        ],
+                        "rejected": [
+                            {"role": "assistant", "content": route_completion(other["structure"])}
+                        ],
+                        "problem_id": task_id,
+                        "margin": round(margin, 6),
+                    }
                 )
-            )
-    return preference_dataset(scored, pairs_per_problem=pairs_per_task)
+    if not rows:
+        raise InputError(
+            "no task has a structure that beat another, so there is no preference pair",
+            fix="simulate more tasks or include each task's designed structure",
+        )
+    return Dataset.from_list(rows)
 
 
 def train_router(

@@ -14,6 +14,7 @@ from steergraph.graphs.structrag import (
     build_structrag_graph,
     is_empty_structure,
 )
+from steergraph.llm.usage import UsageTracker
 from steergraph.testing import ScriptedChatModel, scripted_structrag
 
 PACKAGES = {
@@ -46,14 +47,19 @@ def run(llm, question, documents, **kw):
 def test_routed_table_answered_by_exact_computation():
     plan = {"op": "argmax", "column": "Installed-Size", "filter_column": "none", "value": ""}
     llm = responder("table", plan)
-    out = run(llm, "Which package has the largest installed size?", docs(PACKAGES))
+    tracker = UsageTracker()
+    out = build_structrag_graph().invoke(
+        {"question": "Which package has the largest installed size?", "documents": docs(PACKAGES)},
+        {"callbacks": [tracker]},
+        context=ctx(llm),
+    )
     meta = out["metadata"]
     assert out["answer"] == "libc6"
     assert meta["structure"] == meta["routed"] == "table"
     assert meta["method"] == "exact" and meta["computation"]["op"] == "argmax"
     assert meta["built_by"] == {"parser": 4}
     assert meta["forced"] is False and meta["fallbacks"] == []
-    assert meta["llm_calls"] == 2  # route + plan
+    assert meta["llm_calls"] == 2 == tracker.llm_calls  # route + plan
     assert len(out["structure"]["rows"]) == 4
 
 

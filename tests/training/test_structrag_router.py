@@ -43,19 +43,19 @@ def sims(task_id, designed, scores, question="Q?", titles=("a", "b")):
 
 def test_simulation_winner_is_chosen_even_against_the_designed_structure():
     rows = sims("t", "chunk", {"table": 0.8, "chunk": 0.2, "graph": 0.0})
-    ds = router_preferences(rows, pairs_per_task=2)
-    chosen = [r["chosen"][0]["content"] for r in ds]
+    ds = router_preferences(rows)
+    chosen = {r["chosen"][0]["content"] for r in ds}
     rejected = [r["rejected"][0]["content"] for r in ds]
-    assert chosen[0] == route_completion("table")
-    assert route_completion("graph") in rejected
+    assert chosen == {route_completion("table")}  # the winner against each loser
+    assert sorted(rejected) == sorted(route_completion(s) for s in ("chunk", "graph"))
     assert judge_counts(rows) == {"tasks": 1, "decided_by_simulation": 1, "decided_by_tie_break": 0}
 
 
 def test_ties_prefer_the_designed_structure():
     rows = sims("t", "graph", {"table": 0.0, "graph": 0.0, "chunk": 0.0})
-    ds = router_preferences(rows, pairs_per_task=2)
+    ds = router_preferences(rows)
     assert {r["chosen"][0]["content"] for r in ds} == {route_completion("graph")}
-    assert len(ds) == 1  # only the designed one beats the rest; equal others make no pair
+    assert len(ds) == 2  # the designed one against each of the (tied) others
     assert judge_counts(rows)["decided_by_tie_break"] == 1
 
 
@@ -69,6 +69,8 @@ def test_pairs_use_the_routing_prompt_exactly():
 def test_no_simulations_is_an_error():
     with pytest.raises(InputError, match="no simulated"):
         router_preferences([])
+    with pytest.raises(InputError, match="no preference pair"):  # all equal, none designed
+        router_preferences(sims("t", "algorithm", {"table": 0.5, "chunk": 0.5}))
 
 
 def test_train_router_moves_preferences(tmp_path):
