@@ -24,7 +24,7 @@ Example:
     ...         for s, f in [("table", 1.0), ("chunk", 0.0), ("graph", 0.0)]]
     >>> ds = router_preferences(sims)
     >>> ds[0]["chosen"][0]["content"], ds[0]["rejected"][0]["content"]
-    ('{"structure": "table"}', '{"structure": "chunk"}')
+    ('{"structure":"table"}', '{"structure":"chunk"}')
     >>> len(ds)
     2
     >>> judge_counts(sims)
@@ -69,8 +69,10 @@ ROUTER_DPO_DEFAULTS: dict[str, Any] = {
 
 
 def route_completion(structure: str) -> str:
-    """The router's reply for ``structure``, as its constrained decoder writes it."""
-    return json.dumps({"structure": structure})
+    """The router's reply for ``structure``, token for token as constrained decoding writes
+    it (compact JSON: training on ``{"structure": "x"}`` with a space would teach a
+    context the decoder never produces)."""
+    return json.dumps({"structure": structure}, separators=(",", ":"))
 
 
 def _by_task(simulations: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:

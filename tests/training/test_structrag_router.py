@@ -163,3 +163,27 @@ def test_router_graph_refuses_held_out_tasks_it_trains_on():
             {"tasks": tasks, "eval_tasks": tasks[:1]},
             context=RouterTrainingContext(model=_responder(), train=False),
         )
+
+
+def test_router_graph_resumes_from_its_checkpoint_without_redoing_tasks(tmp_path):
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    tasks = [t.model_dump() for t in _tasks()]
+    ctx = RouterTrainingContext(
+        model=_responder(),
+        structures=("table", "chunk"),
+        batch=1,
+        train=False,
+        embeddings=DeterministicFakeEmbedding(size=16),
+    )
+    config = {"configurable": {"thread_id": "r1"}}
+    with SqliteSaver.from_conn_string(str(tmp_path / "cp.sqlite")) as saver:
+        graph = build_structrag_router_graph(checkpointer=saver)
+        graph.invoke({"tasks": tasks}, config, context=ctx, interrupt_after=["simulate"])
+        paused = graph.get_state(config)
+        assert paused.next == ("simulate",) and len(paused.values["simulations"]) == 2
+    with SqliteSaver.from_conn_string(str(tmp_path / "cp.sqlite")) as saver:  # a new process
+        out = build_structrag_router_graph(checkpointer=saver).invoke(None, config, context=ctx)
+    assert len(out["simulations"]) == 4  # 2 tasks x 2 structures, none simulated twice
+    assert {s["task_id"] for s in out["simulations"]} == {t["id"] for t in tasks}
+    assert out["judged"]["tasks"] == 2 and out["trained"] == {"skipped": "train=False"}
