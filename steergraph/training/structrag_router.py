@@ -58,10 +58,12 @@ __all__ = [
 ]
 
 #: DPOConfig fields that differ from :func:`~steergraph.training.recipes.cpu_safe_args`:
-#: a short prompt and a one-line completion, a few hundred pairs at most, so a higher
-#: learning rate than TRL's 1e-6 and several epochs (measured in the benchmark note).
+#: a short prompt and a one-line completion, tens of pairs, so a much higher learning rate
+#: than TRL's 1e-6 and several epochs. Measured on SmolLM2-135M, 40 pairs from 10 tasks,
+#: 30 steps: held-out routing accuracy 0.27 -> 0.27 at 1e-5 (no decision flips), 0.27 ->
+#: 0.48 at 5e-5.
 ROUTER_DPO_DEFAULTS: dict[str, Any] = {
-    "learning_rate": 1e-5,
+    "learning_rate": 5e-5,
     "num_train_epochs": 3,
     "beta": 0.1,
     "max_length": 768,
