@@ -45,7 +45,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
-from steergraph.agents.structrag.calls import context_tokens, count_tokens
+from steergraph.agents.calls import context_tokens, count_tokens
 from steergraph.agents.structrag.documents import Doc, load_documents
 from steergraph.agents.structrag.retrieval import Retriever
 from steergraph.agents.structrag.router import Router

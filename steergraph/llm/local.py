@@ -260,6 +260,37 @@ class LocalChatModel(BaseChatModel):
         result = self.generate([msgs], n=n, **kwargs)
         return [g.message for g in result.generations[0]]  # type: ignore[misc]
 
+    def reply_batch(self, inputs: Sequence[LanguageModelInput], **kwargs: Any) -> list[AIMessage]:
+        """One reply per input, all decoded together in one batched ``generate``.
+
+        ``kwargs`` are generation settings (``temperature``, ``max_new_tokens``, ``seed``,
+        ``stop``...). Unlike ``batch`` (one call per input, serialized by the engine's
+        lock) every row advances in the same forward passes.
+        """
+        if not inputs:
+            return []
+        prompts = [
+            self._prepare(self._convert_input(x).to_messages(), dict(kwargs))[0] for x in inputs
+        ]
+        params = {**self._params(kwargs.get("stop"), kwargs), "n": 1}
+        gens = self.engine.generate(prompts, **params)
+        return [
+            AIMessage(
+                content=g.texts[0],
+                usage_metadata={
+                    "input_tokens": g.prompt_tokens,
+                    "output_tokens": g.output_tokens[0],
+                    "total_tokens": g.prompt_tokens + g.output_tokens[0],
+                },
+                response_metadata={
+                    "finish_reason": g.finish_reasons[0] if g.finish_reasons else None,
+                    "model_name": self.model_name,
+                    "engine": self.engine.name,
+                },
+            )
+            for g in gens
+        ]
+
     # ------------------------------------------------------------ tools, schema
     def bind_tools(
         self,

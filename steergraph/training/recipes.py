@@ -215,8 +215,18 @@ def _quiet(enabled: bool) -> Iterator[None]:
             hf_logging.set_verbosity(level)
 
 
+def _is_peft(model: Any) -> bool:
+    from accelerate.utils import is_peft_model
+
+    return bool(is_peft_model(model))
+
+
 def _finish(trainer: Any, model: Any, tokenizer: Any, output_dir: Path) -> TrainResult:
-    """Train, save model + tokenizer into ``output_dir``, and put the model in eval mode."""
+    """Train, save model + tokenizer into ``output_dir``, and put the model in eval mode.
+
+    A PEFT (LoRA) run saves its adapter into ``output_dir/adapter`` and the merged model
+    into ``output_dir``; the caller's model object then holds the merged weights.
+    """
     from steergraph.llm.engines import EXPORTED_GGUF
 
     started = time.perf_counter()
@@ -226,7 +236,13 @@ def _finish(trainer: Any, model: Any, tokenizer: Any, output_dir: Path) -> Train
         model.eval()
     seconds = time.perf_counter() - started
     output_dir.mkdir(parents=True, exist_ok=True)
-    trainer.save_model(str(output_dir))
+    if _is_peft(trainer.model):  # keep the adapter, and save the merged model as the result
+        trainer.model.save_pretrained(str(output_dir / "adapter"))
+        merged = trainer.model.merge_and_unload()  # the caller's model, LoRA folded in
+        merged.eval()
+        merged.save_pretrained(str(output_dir))
+    else:
+        trainer.save_model(str(output_dir))
     if not (output_dir / "tokenizer_config.json").is_file():
         tokenizer.save_pretrained(str(output_dir))
     (output_dir / EXPORTED_GGUF).unlink(missing_ok=True)  # exported from the old weights

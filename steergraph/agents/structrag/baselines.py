@@ -32,7 +32,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
-from steergraph.agents.structrag.calls import (
+from steergraph.agents.calls import (
     ask_text,
     context_tokens,
     count_tokens,

@@ -29,7 +29,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
-from steergraph.agents.structrag.calls import ask_structured
+from steergraph.agents.calls import ask_structured
 from steergraph.agents.structrag.structures import StructureType
 from steergraph.errors import InputError
 

@@ -4,7 +4,7 @@ Each document is split into pieces that fit ``max_input_tokens`` of the model (i
 tokenizer counts), the pieces most relevant to the question are kept (retriever
 similarity, else document order; every document gets its best piece before any gets a
 second), at most ``max_llm_chunks`` in all, and each kept piece is one constrained
-structured call (:func:`~steergraph.agents.structrag.calls.ask_structured`) into a small
+structured call (:func:`~steergraph.agents.calls.ask_structured`) into a small
 schema whose lists and strings are bounded so decoding always ends:
 
 =========  =========================================================  ========
@@ -40,7 +40,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
-from steergraph.agents.structrag.calls import (
+from steergraph.agents.calls import (
     ask_structured,
     context_tokens,
     count_tokens,

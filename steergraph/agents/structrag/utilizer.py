@@ -40,7 +40,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, create_model
 
-from steergraph.agents.structrag.calls import ask_structured, ask_text, truncate_tokens
+from steergraph.agents.calls import ask_structured, ask_text, truncate_tokens
 from steergraph.agents.structrag.exact import compute
 from steergraph.agents.structrag.matching import normalise
 from steergraph.agents.structrag.plans import (

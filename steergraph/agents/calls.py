@@ -1,7 +1,8 @@
-"""How StructRAG's roles call a chat model: token budgets, context windows, structured replies.
+"""How agent roles call a chat model: token budgets, context windows, structured replies.
 
-Every role (router, structurizers, utilizer) works with any LangChain chat model; this
-module holds the little that differs between the embedded model and an API model:
+Every role (StructRAG's router, structurizers and utilizer; SSO's feature selector and
+principle writer) works with any LangChain chat model; this module holds the little
+that differs between the embedded model and an API model:
 
 * :func:`with_budget` -- a copy of the model limited to ``max_new_tokens`` (local models
   take it as a field; API models keep their own limits).
@@ -12,6 +13,9 @@ module holds the little that differs between the embedded model and an API model
   reason (cut reply, invalid JSON); callers fall back and record the reason. Errors of
   the model itself (network, authentication, rate limits) propagate.
 * :func:`ask_text` -- a plain text reply.
+* :func:`ask_many` -- one text reply per input; local models decode a batch of inputs
+  together (:meth:`~steergraph.llm.local.LocalChatModel.reply_batch`), others go
+  through ``batch``.
 
 Example:
     >>> from pydantic import BaseModel
@@ -26,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from langchain_core.exceptions import OutputParserException
@@ -36,6 +41,7 @@ from steergraph.errors import InputError, StructuredOutputError
 
 __all__ = [
     "API_CONTEXT_TOKENS",
+    "ask_many",
     "ask_structured",
     "ask_text",
     "context_tokens",
@@ -129,8 +135,51 @@ def ask_structured(
 
 def ask_text(llm: BaseChatModel, messages: LanguageModelInput, *, max_new_tokens: int = 256) -> str:
     """A plain text reply (stripped)."""
-    reply = with_budget(llm, max_new_tokens).invoke(messages)
-    content = reply.content
+    return _text(with_budget(llm, max_new_tokens).invoke(messages).content)
+
+
+def _text(content: Any) -> str:
     if isinstance(content, list):
         content = "".join(p if isinstance(p, str) else str(p.get("text", "")) for p in content)
     return str(content).strip()
+
+
+def ask_many(
+    llm: BaseChatModel,
+    inputs: Sequence[LanguageModelInput],
+    *,
+    max_new_tokens: int = 256,
+    temperature: float | None = None,
+    seed: int | None = None,
+    batch_size: int = 8,
+    progress: str | None = None,
+) -> list[str]:
+    """One stripped text reply per input, in order.
+
+    A local model decodes ``batch_size`` inputs per batched ``generate`` with the given
+    ``temperature``/``seed``; any other chat model is called through ``batch`` with its
+    own sampling settings (``temperature``/``seed`` are local-model knobs). ``progress``:
+    a tqdm description, or None for no bar.
+    """
+    if batch_size < 1:
+        raise InputError(f"batch_size={batch_size}", fix="pass batch_size >= 1")
+    items = list(inputs)
+    starts = range(0, len(items), batch_size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc=progress, unit="batch")
+    out: list[str] = []
+    for start in starts:
+        chunk = items[start : start + batch_size]
+        if hasattr(llm, "reply_batch"):
+            gen: dict[str, Any] = {"max_new_tokens": max_new_tokens}
+            if temperature is not None:
+                gen["temperature"] = temperature
+            if seed is not None:
+                gen["seed"] = seed + start
+            replies = llm.reply_batch(chunk, **gen)
+        else:
+            replies = with_budget(llm, max_new_tokens).batch(chunk)
+        out.extend(_text(r.content) for r in replies)
+    return out
