@@ -37,12 +37,14 @@ app.add_typer(models_app, name="models")
 
 def _add_method_apps() -> None:
     from steergraph.cli_catp import catp_app
+    from steergraph.cli_sso import sso_app
     from steergraph.cli_structrag import structrag_app
     from steergraph.cli_verify import verify_app
 
     app.add_typer(catp_app, name="catp")
     app.add_typer(verify_app, name="verify")
     app.add_typer(structrag_app, name="structrag")
+    app.add_typer(sso_app, name="sso")
 
 
 _add_method_apps()

@@ -126,16 +126,9 @@ def structrag_train_router(
     ctx = RouterTrainingContext(
         model=model, workdir=str(workdir), n_per_family=n_per_family, train=train, progress=True
     )
-    config = {"configurable": {"thread_id": thread or uuid.uuid4().hex}}
-    if db is not None:
-        from langgraph.checkpoint.sqlite import SqliteSaver
+    from steergraph.cli_graphs import invoke_checkpointed
 
-        with SqliteSaver.from_conn_string(str(db)) as saver:
-            graph = build_structrag_router_graph(checkpointer=saver)
-            resume = thread is not None and graph.get_state(config).next
-            out = graph.invoke(None if resume else {}, config, context=ctx)
-    else:
-        out = build_structrag_router_graph().invoke({}, context=ctx)
+    out = invoke_checkpointed(build_structrag_router_graph, {}, ctx, db=db, thread=thread)
     acc = out.get("accuracy", {})
     console.print(f"pairs: {out['judged']['pairs']} ({out['judged'].get('pairs_file')})")
     if out.get("trained", {}).get("router"):
@@ -154,6 +147,9 @@ def structrag_bench(
         int | None, typer.Option(help="router-training tasks per family")
     ] = None,
     train_router: Annotated[bool, typer.Option(help="DPO-train the router (local)")] = True,
+    router_epochs: Annotated[
+        int | None, typer.Option(help="router DPO epochs (default 3; --quick: 1)")
+    ] = None,
     out: Annotated[Path, typer.Option(help="folder for report.json and the plot")] = Path(
         "structrag-bench"
     ),
@@ -164,7 +160,11 @@ def structrag_bench(
 
     counts = {
         k: v
-        for k, v in (("n_per_family", n_per_family), ("train_n_per_family", train_n_per_family))
+        for k, v in (
+            ("n_per_family", n_per_family),
+            ("train_n_per_family", train_n_per_family),
+            ("router_epochs", router_epochs),
+        )
         if v is not None
     }
     cfg = StructRAGBenchConfig(

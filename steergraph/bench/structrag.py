@@ -14,8 +14,8 @@ One run, one model (any chat model spec), the same held-out tasks for every meth
 
 Example:
     >>> cfg = StructRAGBenchConfig(quick=True)
-    >>> cfg.n_per_family, cfg.train_n_per_family
-    (1, 1)
+    >>> cfg.n_per_family, cfg.train_n_per_family, len(cfg.test_families), cfg.router_epochs
+    (1, 1, 6, 1)
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from steergraph.llm.loading import load_chat_model
 
 __all__ = [
     "METHODS",
+    "QUICK_TEST_FAMILIES",
     "ROUTER_TRAIN_FAMILIES",
     "StructRAGBenchConfig",
     "run_structrag_bench",
@@ -50,7 +51,13 @@ METHODS = ("structrag", "chunk_rag", "long_context")
 
 @dataclass
 class StructRAGBenchConfig:
-    """What to run. ``quick``: 1 task per family to test, 1 per family to train on."""
+    """What to run.
+
+    ``quick`` (explicit values win): 1 test task in each of :data:`QUICK_TEST_FAMILIES`
+    (every structure type and task type; five of the six unseen in router training), 1 training
+    task per router-training family, 1 DPO epoch. ``test_families`` restricts the test
+    tasks only; ``families`` restricts both.
+    """
 
     model: Any = "local"
     n_per_family: int = 6
@@ -64,18 +71,24 @@ class StructRAGBenchConfig:
     progress: bool = True
     graph_options: dict[str, Any] = field(default_factory=dict)
     embeddings: Any = None
+    test_families: list[str] | None = None
+    router_epochs: int = 3
 
     def __post_init__(self) -> None:
-        if self.quick:  # explicit counts given with --quick win
+        if self.quick:  # explicit values given with --quick win
             fields = type(self).__dataclass_fields__
             if self.n_per_family == fields["n_per_family"].default:
                 self.n_per_family = 1
             if self.train_n_per_family == fields["train_n_per_family"].default:
                 self.train_n_per_family = 1
-        if self.n_per_family < 1 or self.train_n_per_family < 1:
+            if self.router_epochs == fields["router_epochs"].default:
+                self.router_epochs = 1
+            if self.test_families is None:
+                self.test_families = list(QUICK_TEST_FAMILIES)
+        if min(self.n_per_family, self.train_n_per_family, self.router_epochs) < 1:
             raise InputError(
-                "n_per_family and train_n_per_family must be >= 1",
-                fix="pass positive task counts",
+                "n_per_family, train_n_per_family and router_epochs must be >= 1",
+                fix="pass positive counts",
             )
 
 
@@ -99,6 +112,17 @@ ROUTER_TRAIN_FAMILIES = (
 )
 
 
+#: The test families of ``--quick``: every structure type and every task type once.
+QUICK_TEST_FAMILIES = (
+    "package_field",
+    "section_total_size",
+    "dependents",
+    "next_step",
+    "step_count",
+    "section_children",
+)
+
+
 def split_for_bench(cfg: StructRAGBenchConfig) -> tuple[list[StructTask], list[StructTask]]:
     """(router training tasks, test tasks): one pool split by id hash, so never shared;
     training tasks from :data:`ROUTER_TRAIN_FAMILIES` only (all families when none of
@@ -108,6 +132,13 @@ def split_for_bench(cfg: StructRAGBenchConfig) -> tuple[list[StructTask], list[S
     )
     train, test = split_tasks(pool)
     seen = [t for t in train if t.family in ROUTER_TRAIN_FAMILIES] or train
+    if cfg.test_families is not None:
+        test = [t for t in test if t.family in cfg.test_families]
+        if not test:
+            raise InputError(
+                f"no test tasks in the families {cfg.test_families}",
+                fix="name families of steergraph.data.structrag_tasks.FAMILIES",
+            )
     return _first(seen, cfg.train_n_per_family), _first(test, cfg.n_per_family)
 
 
@@ -146,6 +177,7 @@ def _train_router(
         train=local and cfg.train_router,
         progress=cfg.progress,
         embeddings=cfg.embeddings,
+        train_config={"num_train_epochs": cfg.router_epochs},
     )
     log(f"router training: simulating {len(tasks)} tasks x 5 structures")
     start = time.perf_counter()

@@ -17,6 +17,7 @@ from typing import Any
 from steergraph.errors import GraphNotFoundError
 from steergraph.graphs.catp import build_catp_graph
 from steergraph.graphs.demo import build_demo_graph
+from steergraph.graphs.sso import build_sso_graph
 from steergraph.graphs.structrag import build_structrag_graph
 from steergraph.graphs.structrag_router import build_structrag_router_graph
 from steergraph.graphs.verify import build_verify_graph
@@ -29,6 +30,7 @@ GRAPHS: dict[str, Callable[..., Any]] = {
     "verify": build_verify_graph,
     "structrag": build_structrag_graph,
     "structrag_router": build_structrag_router_graph,
+    "sso": build_sso_graph,
 }
 
 

@@ -43,8 +43,8 @@ from steergraph.agents.search_base import SearchResult, SearchStrategy
 from steergraph.agents.verifiers.base import Problem, Verifier
 from steergraph.asyncio_utils import run_sync
 from steergraph.errors import InputError
+from steergraph.graphs.policies import round_policy
 from steergraph.graphs.verify_feedback import apply_feedback
-from steergraph.llm.loading import load_chat_model
 
 __all__ = [
     "FeedbackMode",
@@ -141,19 +141,8 @@ def default_eval_verifier(problem: Problem, ctx: VerifyContext) -> Verifier:
     return ctx.verifier or default_verifier(problem)
 
 
-_POLICIES: dict[str, BaseChatModel] = {}
-
-
 def _policy(state: VerifyState, ctx: VerifyContext) -> BaseChatModel:
-    folder = state.get("policy")
-    if not folder:
-        return load_chat_model(ctx.model)
-    if folder not in _POLICIES:
-        from steergraph.llm.local import LocalChatModel
-
-        _POLICIES.clear()  # only the current round's policy stays in memory
-        _POLICIES[folder] = LocalChatModel.from_pretrained(folder)
-    return _POLICIES[folder]
+    return round_policy(state.get("policy"), ctx.model)
 
 
 def _describe(llm: BaseChatModel, folder: str | None) -> dict[str, Any]:

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,8 @@ from langchain_core.language_models import BaseChatModel
 
 from steergraph.agents.search_base import SearchResult, SearchStrategy
 from steergraph.agents.verifiers.base import Problem, Verifier
-from steergraph.errors import CapabilityError, InputError
+from steergraph.errors import InputError
+from steergraph.graphs.policies import require_trainable, trainee
 from steergraph.llm.prompting import to_chat_dicts
 from steergraph.training.feedback import (
     Scored,
@@ -65,16 +65,6 @@ def scored_from_results(
     return scored
 
 
-def _trainable(llm: BaseChatModel) -> None:
-    from steergraph.llm.local import LocalChatModel
-
-    if not isinstance(llm, LocalChatModel):
-        raise CapabilityError(
-            f"training the policy needs a local model, not {type(llm).__name__}",
-            fix="use a 'local...' model spec, or feedback='none' to only write the data",
-        )
-
-
 def apply_feedback(
     llm: BaseChatModel,
     strategy: SearchStrategy,
@@ -93,7 +83,7 @@ def apply_feedback(
     stats = feedback_stats(scored)
     summary: dict[str, Any] = {"mode": mode, **stats.as_dict()}
     if mode != "none":
-        _trainable(llm)
+        require_trainable(llm)
         if workdir is None:
             raise InputError(
                 f"feedback={mode!r} trains a model but no workdir was given",
@@ -125,7 +115,7 @@ def apply_feedback(
         by_id = {row["problem_id"]: p for row, p in zip(rows, problems)}
         verifier = _RouteVerifier(verifier_for)
         result = recipes.train_grpo(
-            _trainee(llm),
+            trainee(llm),
             Dataset.from_list(rows),
             [reward_function(verifier, by_id)],
             output_dir=str(out),
@@ -133,7 +123,7 @@ def apply_feedback(
         )
     elif mode in datasets:
         trainer = recipes.train_sft if mode == "sft" else recipes.train_dpo
-        result = trainer(_trainee(llm), datasets[mode], output_dir=str(out), **train)
+        result = trainer(trainee(llm), datasets[mode], output_dir=str(out), **train)
     else:
         summary["trained"] = False
         return FeedbackOutcome(None, summary)
@@ -148,12 +138,6 @@ def apply_feedback(
 
         export_gguf(out, dtype="f16")
     return FeedbackOutcome(str(out), summary)
-
-
-def _trainee(llm: Any) -> tuple[Any, Any]:
-    """A copy of the policy's transformers weights: the round's input policy stays intact
-    (it may be the process-wide cached base model, or served by llama.cpp)."""
-    return copy.deepcopy(llm.hf_model), llm.tokenizer
 
 
 def _last_loss(history: Sequence[dict[str, Any]]) -> float | None:

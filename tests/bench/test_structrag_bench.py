@@ -8,6 +8,7 @@ import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from steergraph.bench.structrag import (
+    QUICK_TEST_FAMILIES,
     ROUTER_TRAIN_FAMILIES,
     StructRAGBenchConfig,
     run_structrag_bench,
@@ -37,8 +38,19 @@ def test_split_is_disjoint_and_sized():
 def test_quick_and_bad_config():
     assert StructRAGBenchConfig(quick=True).n_per_family == 1
     assert StructRAGBenchConfig(quick=True, n_per_family=3).n_per_family == 3
+    assert StructRAGBenchConfig(quick=True, router_epochs=2).router_epochs == 2
+    train, test = split_for_bench(StructRAGBenchConfig(quick=True))
+    assert [t.family for t in test] == sorted(QUICK_TEST_FAMILIES)
+    assert {t.structure for t in test} == {"table", "graph", "algorithm", "catalogue", "chunk"}
+    assert {t.task_type for t in test} == {"spotlight", "comparison", "clustering", "chain"}
+    assert not {t.family for t in test} & set(ROUTER_TRAIN_FAMILIES) - {"next_step"}
+    assert len(train) == 5
     with pytest.raises(InputError):
         StructRAGBenchConfig(n_per_family=0)
+    with pytest.raises(InputError):
+        StructRAGBenchConfig(router_epochs=0)
+    with pytest.raises(InputError, match="no test tasks"):
+        split_for_bench(StructRAGBenchConfig(test_families=["nope"]))
 
 
 def test_summarize_means_per_method_and_task_type():

@@ -79,9 +79,9 @@ def test_closed_loop_trains_the_embedded_model_and_searches_with_it(llm, tmp_pat
     rows = (tmp_path / "round-1" / "sft.jsonl").read_text().splitlines()
     assert rows and all(json.loads(r)["completion"][0]["role"] == "assistant" for r in rows)
     # round 2 searched with the round-1 policy (a different model folder)
-    from steergraph.graphs import verify as verify_graph
+    from steergraph.graphs import policies
 
-    assert str(tmp_path / "round-1" / "policy") in verify_graph._POLICIES
+    assert str(tmp_path / "round-1" / "policy") in policies._POLICIES
 
 
 def test_cli_verify_run_and_sandbox(tmp_path):

@@ -80,6 +80,7 @@ class FilterReport:
     generated: int
     kept: list[Any]
     stages: list[dict[str, Any]] = field(default_factory=list)  # {stage, in, out, dropped: {...}}
+    scored: list[ScoredTriplet] = field(default_factory=list)  # every deduplicated triplet
 
     @property
     def kept_per_100(self) -> float:
@@ -201,5 +202,6 @@ def filter_triplets(
     stages = [{"stage": "duplicates", "in": len(triplets), "out": len(deduped), "dropped": reasons}]
     if not logprob:
         return FilterReport(len(triplets), list(deduped), stages)
-    kept, more = logprob_filters(score_triplets(llm, deduped, progress=progress))
-    return FilterReport(len(triplets), list(kept), stages + more)
+    scored = score_triplets(llm, deduped, progress=progress)
+    kept, more = logprob_filters(scored)
+    return FilterReport(len(triplets), list(kept), stages + more, scored)

@@ -157,7 +157,10 @@ def sample_triplets(
     )
     return [
         Triplet(
-            **p.model_dump(), y_plus=texts[3 * i], y_minus=texts[3 * i + 1], y0=texts[3 * i + 2]
+            **{k: getattr(p, k) for k in SteeredPrompt.model_fields},
+            y_plus=texts[3 * i],
+            y_minus=texts[3 * i + 1],
+            y0=texts[3 * i + 2],
         )
         for i, p in enumerate(prompts)
     ]
