@@ -236,3 +236,37 @@ def sso_loop(
     out = invoke_checkpointed(build_sso_graph, inputs, ctx, db=db, thread=thread)
     _print_rounds(out)
     console.print(f"policy: {out.get('policy') or model}", highlight=False)
+
+
+@sso_app.command("bench")
+def sso_bench(
+    quick: Annotated[bool, typer.Option(help="a reduced run in a few minutes")] = False,
+    model: ModelOpt = "local",
+    judge: Annotated[str, typer.Option(help="pairwise judge model spec")] = "local:gemma3",
+    rounds: Annotated[int | None, typer.Option(help="rounds of SSO and of DPO")] = None,
+    train_prompts: Annotated[int | None, typer.Option(help="training prompts")] = None,
+    eval_prompts: Annotated[int | None, typer.Option(help="held-out prompts")] = None,
+    max_steps: Annotated[int | None, typer.Option(help="optimizer steps per round")] = None,
+    out: Annotated[Path, typer.Option(help="folder for report.json and the plot")] = Path(
+        "sso-bench"
+    ),
+) -> None:
+    """SSO vs plain DPO on unfiltered pairs; reward models; trainer time per pair."""
+    from steergraph.bench.sso import SSOBenchConfig, run_sso_bench
+    from steergraph.bench.sso_report import final_json, print_report, save_report
+
+    cfg = SSOBenchConfig(
+        model=model,
+        judge=judge,
+        quick=quick,
+        workdir=str(out / "work"),
+        rounds=rounds,
+        train_prompts=train_prompts,
+        eval_prompts=eval_prompts,
+        max_steps=max_steps,
+    )
+    run = run_sso_bench(cfg, log=console.print)
+    print_report(run, console.print)
+    paths = save_report(run, out)
+    console.print(f"report: {paths['report']}  plot: {paths['plot']}")
+    print(json.dumps(final_json(run)))

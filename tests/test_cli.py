@@ -19,7 +19,7 @@ def run_cli(*args):
 def test_help_lists_commands():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for cmd in ("models", "chat", "demo", "viz", "catp", "verify", "structrag"):
+    for cmd in ("models", "chat", "demo", "viz", "catp", "verify", "structrag", "sso"):
         assert cmd in result.output
 
 
@@ -63,6 +63,17 @@ def test_models_lists_both():
         (["structrag", "ask", "--docs", ".", "--mode", "magic", "Q?"], "unknown mode 'magic'"),
         (["structrag", "train-router", "--n-per-family", "0"], "selects nothing"),
         (["structrag", "bench", "--n-per-family", "0"], "must be >= 1"),
+        (["sso", "generate"], "exactly one of --prompts FILE and --builtin N"),
+        (["sso", "generate", "--builtin", "0"], "--builtin 0 selects nothing"),
+        (["sso", "generate", "--prompts", "/no/such.txt"], "does not exist"),
+        (["sso", "generate", "--builtin", "2", "--features", "brevity,nope"], "unknown feature"),
+        (["sso", "generate", "--builtin", "2", "--steer", "guess"], "unknown steering mode"),
+        (["sso", "loop", "--builtin", "2", "--variant", "ppo"], "unknown variant 'ppo'"),
+        (["sso", "loop", "--builtin", "2", "--rounds", "0"], "rounds=0"),
+        (["sso", "train", "--data", "/no/such.jsonl"], "does not exist"),
+        (["sso", "train", "--data", "x.jsonl", "--variant", "kto"], "unknown variant"),
+        (["sso", "bench", "--eval-prompts", "0"], "must be >= 1"),
+        (["sso", "generate", "--builtin", "2", "--principles", "/no/p.json"], "does not exist"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(args, needle):
@@ -87,6 +98,29 @@ def test_verify_problem_files_are_checked(tmp_path, content, needle):
     path.write_text(content)
     proc = run_cli("verify", "run", "--problems", str(path))
     assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("p.jsonl", '{"prompt": "Hi?"}\nnot json\n', "line 2 is not JSON"),
+        ("p.jsonl", '{"text": "Hi?"}\n', "line 1: not a prompt"),
+        ("p.json", '{"prompt": "Hi?"}', "holds a dict"),
+        ("p.txt", "\n \n", "holds no prompts"),
+    ],
+)
+def test_sso_prompt_files_are_checked(tmp_path, name, content, needle):
+    path = tmp_path / name
+    path.write_text(content)
+    proc = run_cli("sso", "generate", "--prompts", str(path))
+    assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_sso_train_checks_rows(tmp_path):
+    path = tmp_path / "sso.jsonl"
+    path.write_text('{"prompt": [], "chosen": []}\n')
+    proc = run_cli("sso", "train", "--data", str(path))
+    assert proc.returncode == 2 and "line 1 lacks" in proc.stderr and "neutral" in proc.stderr
 
 
 def test_non_utf8_file(tmp_path):

@@ -63,6 +63,7 @@ def _summary(result: TrainResult, **extra: Any) -> dict[str, Any]:
         "train_seconds": round(result.train_seconds, 2),
         "first_loss": losses[0] if losses else None,
         "final_loss": losses[-1] if losses else None,
+        "losses": losses,
         **extra,
     }
 

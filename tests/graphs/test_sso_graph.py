@@ -57,7 +57,10 @@ def test_sso_filters_record_every_stage(tmp_path):
     out = build_sso_graph().invoke({"queries": QUERIES}, context=ctx)
     stats = out["history"][0]["filter"]
     assert [s["stage"] for s in stats["stages"]] == [
-        "duplicates", "logprob order", "on-policy", "consistent gap"
+        "duplicates",
+        "logprob order",
+        "on-policy",
+        "consistent gap",
     ]
     for stage in stats["stages"]:
         assert stage["in"] - stage["out"] == sum(stage["dropped"].values())
@@ -96,8 +99,15 @@ def test_resumes_after_an_interrupt(tmp_path):
 
 def test_any_chat_model_without_training():
     llm = ScriptedChatModel(responses=["a b", "c d e", "f"], cycle=True)
-    ctx = SSOContext(model=llm, steer="fixed", features=["bullets"], filters="duplicates",
-                     train_policy=False, rounds=2, queries_per_round=2)
+    ctx = SSOContext(
+        model=llm,
+        steer="fixed",
+        features=["bullets"],
+        filters="duplicates",
+        train_policy=False,
+        rounds=2,
+        queries_per_round=2,
+    )
     out = build_sso_graph().invoke({"queries": QUERIES}, context=ctx)
     assert [h["prompts"] for h in out["history"]] == [2, 2]
 
