@@ -8,7 +8,7 @@ and pairs kept per 100 generated. Writes report.json and a plot to --out; the la
 line is one JSON object.
 
     python benchmarks/sso_bench.py --quick           # a reduced run, a few minutes
-    python benchmarks/sso_bench.py                   # 48 prompts x 2 rounds
+    python benchmarks/sso_bench.py                   # 32 prompts x 2 rounds
     python benchmarks/sso_bench.py --judge local:gemma3
 """
 

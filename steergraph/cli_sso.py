@@ -124,20 +124,11 @@ def sso_generate(
 
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:
+    from steergraph.data.jsonl import read_jsonl
     from steergraph.training.sso_trainer import SSO_COLUMNS
 
-    if not path.is_file():
-        raise InputFileError(f"'{path}' does not exist", fix="pass the sso.jsonl of a round")
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputFileError(
-                f"'{path}' line {n} is not JSON: {err}", fix="one row a line"
-            ) from err
+    for n, row in read_jsonl(path, what="SSO row"):
         missing = [c for c in SSO_COLUMNS if c not in row]
         if missing:
             raise InputFileError(

@@ -46,10 +46,10 @@ __all__ = ["FULL", "QUICK", "SSOBenchConfig", "run_sso_bench"]
 #: Counts of a full run, and of ``--quick``.
 FULL = {
     "rounds": 2,
-    "train_prompts": 48,
-    "eval_prompts": 24,
+    "train_prompts": 32,
+    "eval_prompts": 16,
     "max_steps": 8,
-    "max_new_tokens": 96,
+    "max_new_tokens": 80,
     "rm_steps": 20,
     "timing_steps": 4,
 }
@@ -78,7 +78,7 @@ class SSOBenchConfig:
     max_new_tokens: int | None = None
     rm_steps: int | None = None
     timing_steps: int | None = None
-    learning_rate: float = 5e-6
+    learning_rate: float = 2e-5
     batch_size: int = 2
     seed: int = 0
     workdir: str | None = None

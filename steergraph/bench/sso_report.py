@@ -15,10 +15,11 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from steergraph.bench.reporting import save_figure, write_report
 
 __all__ = ["final_json", "plot_report", "print_report", "save_report"]
 
@@ -119,15 +120,9 @@ def plot_report(run: dict[str, Any], path: Path) -> Path:
     }
     plot_losses(curves, axes[1])
     plot_adherence(run["adherence"], axes[2])
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def save_report(run: dict[str, Any], out: Path) -> dict[str, Path]:
     """Write ``report.json`` and ``sso_bench.png`` into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    report = out / "report.json"
-    report.write_text(json.dumps(run, indent=2, default=str))
-    return {"report": report, "plot": plot_report(run, out / "sso_bench.png")}
+    return write_report(run, out, "sso_bench.png", plot_report)

@@ -54,8 +54,9 @@ class StructRAGBenchConfig:
     """What to run.
 
     ``quick`` (explicit values win): 1 test task in each of :data:`QUICK_TEST_FAMILIES`
-    (every structure type and task type; five of the six unseen in router training), 1 training
-    task per router-training family, 1 DPO epoch. ``test_families`` restricts the test
+    (every structure type and task type; five of the six unseen in router training), 1
+    training task per router-training family simulated with its designed structure, table
+    and chunk only (``contrast``), 1 DPO epoch. ``test_families`` restricts the test
     tasks only; ``families`` restricts both.
     """
 
@@ -73,6 +74,7 @@ class StructRAGBenchConfig:
     embeddings: Any = None
     test_families: list[str] | None = None
     router_epochs: int = 3
+    contrast: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.quick:  # explicit values given with --quick win
@@ -85,6 +87,8 @@ class StructRAGBenchConfig:
                 self.router_epochs = 1
             if self.test_families is None:
                 self.test_families = list(QUICK_TEST_FAMILIES)
+            if self.contrast is None:  # each task vs table and chunk, not all five
+                self.contrast = ("table", "chunk")
         if min(self.n_per_family, self.train_n_per_family, self.router_epochs) < 1:
             raise InputError(
                 "n_per_family, train_n_per_family and router_epochs must be >= 1",
@@ -178,8 +182,10 @@ def _train_router(
         progress=cfg.progress,
         embeddings=cfg.embeddings,
         train_config={"num_train_epochs": cfg.router_epochs},
+        contrast=cfg.contrast,
     )
-    log(f"router training: simulating {len(tasks)} tasks x 5 structures")
+    per_task = f"its structure, {' and '.join(cfg.contrast)}" if cfg.contrast else "5 structures"
+    log(f"router training: simulating {len(tasks)} tasks x {per_task}")
     start = time.perf_counter()
     out = build_structrag_router_graph().invoke(
         {"tasks": [t.model_dump() for t in tasks], "eval_tasks": [t.model_dump() for t in test]},

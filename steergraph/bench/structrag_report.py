@@ -14,10 +14,11 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from steergraph.bench.reporting import save_figure, write_report
 
 __all__ = ["final_json", "plot_report", "print_report", "save_report"]
 
@@ -103,15 +104,9 @@ def plot_report(run: dict[str, Any], path: Path) -> Path:
     ax.set_ylim(0, 1)
     ax.set_title(f"StructRAG vs baselines ({run.get('model')}, {run.get('test_tasks')} tasks)")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=120)
 
 
 def save_report(run: dict[str, Any], out: Path) -> dict[str, Path]:
     """Write ``report.json`` (everything, every answer) and ``structrag_bench.png``."""
-    out.mkdir(parents=True, exist_ok=True)
-    report = out / "report.json"
-    report.write_text(json.dumps(run, indent=2, default=str))
-    return {"report": report, "plot": plot_report(run, out / "structrag_bench.png")}
+    return write_report(run, out, "structrag_bench.png", plot_report)

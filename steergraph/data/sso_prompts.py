@@ -28,6 +28,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
+from steergraph.data.jsonl import read_jsonl
 from steergraph.data.structrag_corpus import load_corpus
 from steergraph.errors import InputError, InputFileError
 
@@ -131,16 +132,7 @@ def load_prompts(path: str | Path) -> list[str]:
             raise InputFileError(f"'{p}' holds a {type(items).__name__}", fix="write a JSON list")
         prompts = [_prompt_of(x, f"'{p}' entry {i}") for i, x in enumerate(items)]
     elif p.suffix == ".jsonl":
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputFileError(
-                    f"'{p}' line {n} is not JSON: {err}", fix="one object a line"
-                ) from err
-            prompts.append(_prompt_of(item, f"'{p}' line {n}"))
+        prompts = [_prompt_of(x, f"'{p}' line {n}") for n, x in read_jsonl(p, what="prompt")]
     else:
         prompts = [line.strip() for line in text.splitlines() if line.strip()]
     if not prompts:

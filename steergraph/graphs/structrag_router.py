@@ -50,6 +50,7 @@ __all__ = [
     "RouterTrainingState",
     "build_structrag_router_graph",
     "simulate_task",
+    "structures_for",
 ]
 
 
@@ -83,8 +84,10 @@ class RouterTrainingContext:
     ``model`` simulates solutions (and is the router before training unless
     ``router`` is given: a model folder, embedded name or chat model to DPO-train).
     ``structures`` are the types simulated per task (``simulation``: the StructRAG
-    settings each is solved with, :data:`SIMULATION_DEFAULTS`); ``batch`` tasks are simulated per
-    checkpointed step. ``train=False`` stops after writing the pairs; ``export`` writes
+    settings each is solved with, :data:`SIMULATION_DEFAULTS`); with ``contrast`` only the
+    task's designed structure and the ``contrast`` types are simulated (cheaper: used by
+    the benchmark's ``--quick``). ``batch`` tasks are simulated per checkpointed step.
+    ``train=False`` stops after writing the pairs; ``export`` writes
     the trained router's GGUF so llama.cpp serves it.
     """
 
@@ -95,6 +98,7 @@ class RouterTrainingContext:
     seed: int = 0
     families: list[str] | None = None
     structures: tuple[str, ...] = STRUCTURE_TYPES
+    contrast: tuple[str, ...] | None = None
     batch: int = 4
     train: bool = True
     export: bool = True
@@ -121,6 +125,14 @@ def _check_disjoint(tasks: list[StructTask], held_out: list[StructTask]) -> None
             f"{len(shared)} held-out task(s) are also training tasks (e.g. {sorted(shared)[0]})",
             fix="evaluate routing on tasks the router is not trained on",
         )
+
+
+def structures_for(task: StructTask, ctx: RouterTrainingContext) -> list[str]:
+    """The structures ``task`` is solved with: all of ``ctx.structures``, or with
+    ``ctx.contrast`` its designed structure and the contrast types."""
+    if not ctx.contrast:
+        return list(ctx.structures)
+    return [task.structure, *(s for s in ctx.contrast if s != task.structure)]
 
 
 def simulate_task(task: StructTask, structure: str, ctx: RouterTrainingContext) -> dict[str, Any]:
@@ -160,7 +172,7 @@ def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
         ctx = runtime.context or RouterTrainingContext()
         if ctx.batch < 1:
             raise InputError(f"batch must be >= 1, got {ctx.batch}", fix="pass batch=1 or more")
-        unknown = sorted(set(ctx.structures) - set(STRUCTURE_TYPES))
+        unknown = sorted((set(ctx.structures) | set(ctx.contrast or ())) - set(STRUCTURE_TYPES))
         if unknown or len(ctx.structures) < 2:
             raise InputError(
                 f"structures {list(ctx.structures)} cannot be compared",
@@ -190,11 +202,11 @@ def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
         tasks = _tasks(state["tasks"])
         cursor = state.get("cursor", 0)
         batch = tasks[cursor : cursor + ctx.batch]
-        sims = [simulate_task(t, s, ctx) for t in batch for s in ctx.structures]
+        sims = [simulate_task(t, s, ctx) for t in batch for s in structures_for(t, ctx)]
         if ctx.progress:
             done = min(cursor + ctx.batch, len(tasks))
             print(
-                f"simulated {done}/{len(tasks)} tasks x {len(ctx.structures)} structures",
+                f"simulated {done}/{len(tasks)} tasks",
                 flush=True,
             )
         return {

@@ -8,11 +8,13 @@ import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from steergraph.agents.structrag.router import router_messages
+from steergraph.agents.structrag.structures import STRUCTURE_TYPES
 from steergraph.data.structrag_tasks import structrag_tasks
 from steergraph.errors import InputError
 from steergraph.graphs.structrag_router import (
     RouterTrainingContext,
     build_structrag_router_graph,
+    structures_for,
 )
 from steergraph.llm.prompting import to_chat_dicts
 from steergraph.testing import scripted_structrag, tiny_causal_lm
@@ -143,6 +145,19 @@ def test_router_graph_simulates_judges_trains_and_evaluates(tmp_path):
     assert out["trained"]["steps"] == 1
     assert set(out["accuracy"]) == {"before", "after"}
     assert out["status"] == "done"
+
+
+def test_contrast_simulates_the_designed_structure_and_the_contrast_types():
+    graph_task = structrag_tasks(1, families=["dependents"])[0]
+    table_task = structrag_tasks(1, families=["largest_package"])[0]
+    ctx = RouterTrainingContext(contrast=("table", "chunk"))
+    assert structures_for(graph_task, ctx) == ["graph", "table", "chunk"]
+    assert structures_for(table_task, ctx) == ["table", "chunk"]
+    assert structures_for(table_task, RouterTrainingContext()) == list(STRUCTURE_TYPES)
+    with pytest.raises(InputError, match="structures"):
+        build_structrag_router_graph().invoke(
+            {}, context=RouterTrainingContext(model=_responder(), contrast=("list",))
+        )
 
 
 def test_router_graph_rejects_bad_settings(tmp_path):
