@@ -43,6 +43,7 @@ PrinciplesOpt = Annotated[
 FiltersOpt = Annotated[
     str | None, typer.Option(help="sso, duplicates or none (default: by variant)")
 ]
+OrderOpt = Annotated[str, typer.Option(help="log-prob order filter: strict or gap")]
 
 
 def _queries(prompts: Path | None, builtin: int | None) -> list[str]:
@@ -102,6 +103,7 @@ def sso_generate(
     features: FeaturesOpt = None,
     principles: PrinciplesOpt = None,
     filters: FiltersOpt = "sso",
+    order: OrderOpt = "strict",
     max_new_tokens: Annotated[int, typer.Option(help="reply length")] = 128,
 ) -> None:
     """Sample y+/y-/y0 with principles, filter, and write the datasets (no training)."""
@@ -115,6 +117,7 @@ def sso_generate(
         features=features,
         principles=principles,
         filters=filters,
+        order=order,
         max_new_tokens=max_new_tokens,
         train_policy=False,
     )
@@ -201,6 +204,7 @@ def sso_loop(
     features: FeaturesOpt = None,
     principles: PrinciplesOpt = None,
     filters: FiltersOpt = None,
+    order: OrderOpt = "strict",
     per_round: Annotated[int | None, typer.Option(help="prompts drawn per round")] = None,
     max_steps: Annotated[int, typer.Option(help="optimizer steps per round (-1: an epoch)")] = -1,
     learning_rate: Annotated[float, typer.Option(help="learning rate")] = 5e-6,
@@ -220,6 +224,7 @@ def sso_loop(
         features=features,
         principles=principles,
         filters=filters,
+        order=order,
         queries_per_round=per_round,
         train={"max_steps": max_steps, "learning_rate": learning_rate},
     )
@@ -238,6 +243,7 @@ def sso_bench(
     train_prompts: Annotated[int | None, typer.Option(help="training prompts")] = None,
     eval_prompts: Annotated[int | None, typer.Option(help="held-out prompts")] = None,
     max_steps: Annotated[int | None, typer.Option(help="optimizer steps per round")] = None,
+    order: Annotated[str, typer.Option(help="log-prob order filter: strict or gap")] = "strict",
     out: Annotated[Path, typer.Option(help="folder for report.json and the plot")] = Path(
         "sso-bench"
     ),
@@ -255,6 +261,7 @@ def sso_bench(
         train_prompts=train_prompts,
         eval_prompts=eval_prompts,
         max_steps=max_steps,
+        order=order,
     )
     run = run_sso_bench(cfg, log=console.print)
     print_report(run, console.print)

@@ -81,6 +81,7 @@ class SSOBenchConfig:
     learning_rate: float = 2e-5
     batch_size: int = 2
     seed: int = 0
+    order: str = "strict"
     workdir: str | None = None
     quick: bool = False
     progress: bool = True
@@ -90,6 +91,8 @@ class SSOBenchConfig:
         for key, value in (QUICK if self.quick else FULL).items():
             if getattr(self, key) is None:
                 setattr(self, key, value)
+        if self.order not in ("strict", "gap"):
+            raise InputError(f"unknown log-prob order '{self.order}'", fix="use strict or gap")
         bad = [k for k in FULL if getattr(self, k) < 1]
         if bad:
             raise InputError(f"{', '.join(bad)} must be >= 1", fix="pass positive counts")
@@ -112,6 +115,7 @@ def _loop(cfg: SSOBenchConfig, variant: str, queries: list[str], workdir: Path) 
         rounds=cfg.rounds,
         variant=variant,  # type: ignore[arg-type]
         max_new_tokens=cfg.max_new_tokens,
+        order=cfg.order,  # type: ignore[arg-type]
         train=cfg.train_args(),
         seed=cfg.seed,
         progress=cfg.progress,

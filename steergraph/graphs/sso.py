@@ -81,7 +81,9 @@ class SSOContext:
 
     ``variant``: ``sso`` (the SSO trainer), ``generator`` or ``dpo`` (plain DPO on the
     plain pairs). ``filters`` defaults to all four for ``sso``/``generator`` and to none
-    for ``dpo`` (the unfiltered baseline). ``steer``: ``select`` (the policy picks
+    for ``dpo`` (the unfiltered baseline); ``order`` is the log-prob order filter's form
+    (``strict``: the reference's chain; ``gap``: without the plain prompt in the middle).
+    ``steer``: ``select`` (the policy picks
     ``k`` features per query), ``write`` (and writes the principles) or ``fixed``
     (``features`` for every query). ``queries_per_round``: a seeded draw per round
     (None: all). ``train``: trainer fields shared by every variant (``max_steps``,
@@ -96,6 +98,7 @@ class SSOContext:
     rounds: int = 2
     variant: Variant = "sso"
     filters: Filters | None = None
+    order: Literal["strict", "gap"] = "strict"
     steer: Literal["select", "write", "fixed"] = "select"
     features: list[str] | None = None
     k: int = 2
@@ -200,6 +203,7 @@ def build_sso_graph(*, checkpointer: Any = None) -> Any:
                 round_policy(state.get("policy"), ctx.model),
                 triplets,
                 logprob=mode == "sso",
+                order=ctx.order,
                 progress=ctx.progress,
             )
         stats = {"mode": mode, **report.as_dict()}

@@ -14,7 +14,7 @@ from steergraph.agents.sso import (
     score_triplets,
 )
 from steergraph.agents.sso.filters import logprob_filters
-from steergraph.errors import CapabilityError
+from steergraph.errors import CapabilityError, InputError
 from steergraph.testing import ScriptedChatModel, tiny_chat_model
 
 BASE = {"query": "q", "features": ["brevity"], "good_system": "g", "bad_system": "b"}
@@ -68,6 +68,17 @@ def test_logprob_stages_in_order():
     assert stages[1]["out"] == 2  # c's plain log-probs are below the mean
     assert [k.y_plus for k in kept] == ["pa"]  # a's gaps are above the mean of a and b
     assert stages[2]["dropped"] == {"gap not above mean": 1}
+
+
+def test_gap_order_ignores_the_plain_prompt():
+    plain_lowest = scored(-1.0, -4.0, -2.0, -2.0, -4.0, -1.0, "p")  # plain below both sides
+    wrong_way = scored(-2.0, -4.0, -1.0, -2.0, -4.0, -1.0, "w")
+    _, stages = logprob_filters([plain_lowest, wrong_way], order="strict")
+    assert stages[0]["out"] == 0
+    _, stages = logprob_filters([plain_lowest, wrong_way], order="gap")
+    assert stages[0]["out"] == 1 and stages[0]["dropped"] == {"y+ out of order": 1}
+    with pytest.raises(InputError, match="unknown log-prob order"):
+        logprob_filters([plain_lowest], order="loose")
 
 
 def test_filter_report_counts_add_up_on_a_local_model():

@@ -8,7 +8,10 @@ In the order the reference applies them (Xiang et al. 2024):
 2. **log-prob order** -- with ``s(y|x)`` the policy's mean token log-prob of reply ``y``
    under prompt ``x``, keep when
    ``s(y+|good) > s(y+|plain) > s(y+|bad)`` and ``s(y-|bad) > s(y-|plain) > s(y-|good)``:
-   each reply is more likely under the principle that produced it.
+   each reply is more likely under the principle that produced it. ``order="gap"``
+   drops the middle term (``s(y+|good) > s(y+|bad)`` and ``s(y-|bad) > s(y-|good)``):
+   for models whose plain prompt is far from both steered ones (e.g. a chat template
+   that inserts its own default system message), where the strict chain keeps nothing.
 3. **on-policy** -- keep when ``s(y+|plain)`` and ``s(y-|plain)`` are each at or above
    their mean over the pairs still in (the policy would plausibly say both).
 4. **consistent gap** -- keep when ``s(y+|good) - s(y+|bad)`` and
@@ -35,13 +38,14 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from steergraph.agents.sso.sampling import Triplet
-from steergraph.errors import CapabilityError
+from steergraph.errors import CapabilityError, InputError
 
 __all__ = [
     "FilterReport",
+    "Order",
     "ScoredTriplet",
     "drop_duplicates",
     "filter_triplets",
@@ -50,6 +54,8 @@ __all__ = [
 ]
 
 _SPACE = re.compile(r"\s+")
+#: How stage 2 compares the log-probs (see the module docstring).
+Order = Literal["strict", "gap"]
 
 
 class ScoredTriplet(Triplet):
@@ -150,7 +156,9 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def logprob_filters(scored: Sequence[ScoredTriplet]) -> tuple[list[ScoredTriplet], list[dict]]:
+def logprob_filters(
+    scored: Sequence[ScoredTriplet], *, order: Order = "strict"
+) -> tuple[list[ScoredTriplet], list[dict]]:
     """Stages 2-4 on scored triplets: (kept, one stage record per stage)."""
     stages: list[dict[str, Any]] = []
 
@@ -164,8 +172,14 @@ def logprob_filters(scored: Sequence[ScoredTriplet]) -> tuple[list[ScoredTriplet
             }
         )
 
-    plus_ok = [s.plus_good > s.plus_plain > s.plus_bad for s in scored]
-    minus_ok = [s.minus_bad > s.minus_plain > s.minus_good for s in scored]
+    if order not in ("strict", "gap"):
+        raise InputError(f"unknown log-prob order '{order}'", fix="use strict or gap")
+    if order == "strict":
+        plus_ok = [s.plus_good > s.plus_plain > s.plus_bad for s in scored]
+        minus_ok = [s.minus_bad > s.minus_plain > s.minus_good for s in scored]
+    else:
+        plus_ok = [s.plus_good > s.plus_bad for s in scored]
+        minus_ok = [s.minus_bad > s.minus_good for s in scored]
     ordered = [s for s, p, m in zip(scored, plus_ok, minus_ok) if p and m]
     record(
         "logprob order",
@@ -195,7 +209,12 @@ def logprob_filters(scored: Sequence[ScoredTriplet]) -> tuple[list[ScoredTriplet
 
 
 def filter_triplets(
-    llm: Any, triplets: Sequence[Triplet], *, logprob: bool = True, progress: bool = False
+    llm: Any,
+    triplets: Sequence[Triplet],
+    *,
+    logprob: bool = True,
+    order: Order = "strict",
+    progress: bool = False,
 ) -> FilterReport:
     """All four stages (or only duplicates with ``logprob=False``); see the module docstring."""
     deduped, reasons = drop_duplicates(triplets)
@@ -203,5 +222,5 @@ def filter_triplets(
     if not logprob:
         return FilterReport(len(triplets), list(deduped), stages)
     scored = score_triplets(llm, deduped, progress=progress)
-    kept, more = logprob_filters(scored)
+    kept, more = logprob_filters(scored, order=order)
     return FilterReport(len(triplets), list(kept), stages + more, scored)
