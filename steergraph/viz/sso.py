@@ -58,6 +58,7 @@ def plot_adherence(
         values = [results[name]["per_check"][c][key] for c in checks]
         ax.bar([x + i * width for x in range(len(checks))], values, width, label=name)
     ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(checks))], checks)
+    ax.tick_params(axis="x", labelrotation=20)
     ax.set_ylim(0, 1)
     ax.set_ylabel(f"adherence ({key})")
     ax.set_title("held-out principle checks")

@@ -76,7 +76,7 @@ def test_steering_system_contrasts_good_and_bad():
     feats = lib.select(["brevity", "bullets"])
     good, bad = steering_system(feats, good=True), steering_system(feats, good=False)
     assert good.startswith("Your response should be brief and structured as a list.")
-    assert "at most 40 words" in good and "at least 150 words" in bad
+    assert "at most 25 words" in good and "at least 150 words" in bad
     assert "Do not tell" in good and "Do not tell" in bad
     with pytest.raises(InputError):
         steering_system([], good=True)
@@ -160,7 +160,7 @@ def test_sample_triplets_with_any_chat_model():
 @pytest.mark.parametrize(
     ("name", "yes", "no"),
     [
-        ("brevity", "Paris.", "word " * 41),
+        ("brevity", "Paris.", "word " * 26),
         ("bullets", "- a\n- b\n- c", "One paragraph."),
         ("no_filler", "It is fine.", "It is really fine."),
         ("answer_first", "  Answer: 4", "The answer is 4"),

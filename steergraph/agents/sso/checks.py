@@ -30,7 +30,7 @@ _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+\S")
 
 
 def _brevity(text: str) -> bool:
-    return 0 < len(text.split()) <= 40
+    return 0 < len(text.split()) <= 25
 
 
 def _bullets(text: str) -> bool:
@@ -62,7 +62,7 @@ CHECKS: dict[str, Callable[[str], bool]] = {
 
 #: A user-side instruction per check, for evaluation prompts ("<question> <instruction>").
 INSTRUCTIONS: dict[str, str] = {
-    "brevity": "Answer in at most 40 words.",
+    "brevity": "Reply with 25 words or fewer.",
     "bullets": "Answer as a bulleted list, every line starting with '- '.",
     "no_filler": "Do not use the words very, really, extremely, totally or basically.",
     "answer_first": "Begin your reply with 'Answer:'.",

@@ -142,8 +142,8 @@ BUILTIN_FEATURES: tuple[Feature, ...] = (
     _f(
         "brevity",
         ("brief", "long-winded"),
-        "at most 40 words",
-        "Answer in at most 40 words.",
+        "at most 25 words",
+        "Answer in at most 25 words.",
         "Answer at great length, with at least 150 words.",
         check="brevity",
     ),
