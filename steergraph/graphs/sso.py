@@ -21,12 +21,12 @@ by ``rounds`` and counted in state.
 
 Example:
     >>> from steergraph.testing import ScriptedChatModel
-    >>> llm = ScriptedChatModel(responses=["short", "long long", "plain"], cycle=True)
+    >>> llm = ScriptedChatModel(responses=["a reply"], cycle=True)
     >>> ctx = SSOContext(model=llm, steer="fixed", features=["brevity"], filters="duplicates",
     ...                  train_policy=False)
     >>> out = build_sso_graph().invoke({"queries": ["Hi?", "Bye?"]}, context=ctx)
-    >>> out["history"][0]["filter"]["kept"], out["status"]
-    (2, 'done')
+    >>> out["history"][0]["filter"]["stages"][0]["dropped"], out["status"]
+    ({'y+ == y-': 2}, 'done')
 """
 
 from __future__ import annotations

@@ -149,12 +149,27 @@ def test_sample_triplets_batched_on_a_local_model():
     assert greedy.y_minus.strip() == single.strip()
 
 
+def steered_reply(good: str, bad: str, plain: str):
+    """A scripted reply by prompt (batch calls run concurrently: order is not fixed)."""
+    lib = PrincipleLibrary.builtin()
+
+    def reply(messages):
+        system = messages[0].content if messages[0].type == "system" else ""
+        if any(f.good in system for f in lib):
+            return good
+        return bad if any(f.bad in system for f in lib) else plain
+
+    return reply
+
+
 def test_sample_triplets_with_any_chat_model():
     lib = PrincipleLibrary.builtin()
-    prompts = [SteeredPrompt.build("Hi?", lib.select(["brevity"]))]
-    llm = ScriptedChatModel(responses=["good one", "bad one", "plain one"])
-    (t,) = sample_triplets(llm, prompts)
-    assert (t.y_plus, t.y_minus, t.y0) == ("good one", "bad one", "plain one")
+    prompts = [SteeredPrompt.build("Hi?", lib.select(["brevity"]))] * 3
+    llm = ScriptedChatModel(
+        responses=[steered_reply("good one", "bad one", "plain one")], cycle=True
+    )
+    for t in sample_triplets(llm, prompts):
+        assert (t.y_plus, t.y_minus, t.y0) == ("good one", "bad one", "plain one")
 
 
 @pytest.mark.parametrize(
@@ -171,3 +186,15 @@ def test_checks(name, yes, no):
     assert CHECKS[name](yes) and not CHECKS[name](no)
     assert adherence(name, [yes, no]) == 0.5
     assert not CHECKS[name]("")
+
+
+def test_verified_pairs_keep_only_what_a_program_confirms():
+    from steergraph.agents.sso.evaluate import pair_accuracy, verified_pairs
+
+    llm = ScriptedChatModel(
+        responses=[steered_reply("- a\n- b", "word " * 30, "plain")], cycle=True
+    )
+    pairs = verified_pairs(llm, ["Name two fruits."])
+    assert sorted(p["check"] for p in pairs) == ["brevity", "bullets"]
+    assert all(p["chosen"][0]["content"] == "- a\n- b" for p in pairs)
+    assert pair_accuracy(lambda prompt, texts: [-len(t) for t in texts], pairs) == 1.0

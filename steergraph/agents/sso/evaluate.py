@@ -147,12 +147,12 @@ def verified_pairs(
 ) -> list[dict[str, Any]]:
     """Pairs ``(prompt, y+, y-)`` whose order a program check confirms (see module docstring).
 
-    Each prompt is paired with the checkable features in turn; returns TRL-format rows
-    (plain prompt) with the ``check`` that verified them.
+    Every prompt is paired with every checkable feature (one triplet each, sampled at
+    temperature 0.7); returns TRL-format rows (plain prompt) with the ``check`` that
+    verified them.
     """
     lib = library or PrincipleLibrary.builtin()
-    features = lib.checkable()
-    steered = [SteeredPrompt.build(q, [features[i % len(features)]]) for i, q in enumerate(prompts)]
+    steered = [SteeredPrompt.build(q, [f]) for q in prompts for f in lib.checkable()]
     rows = []
     for t in sample_triplets(
         llm, steered, max_new_tokens=max_new_tokens, seed=seed, batch_size=batch_size
