@@ -131,16 +131,15 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 def _unfiltered_pairs(workdir: Path, n: int, seed: int) -> list[dict[str, Any]]:
     """``n`` plain pairs drawn from every sampled triplet (no filter) of a run."""
-    rows = []
-    for path in sorted(workdir.glob("round-*/triplets.jsonl")):
-        for t in _rows(path):
-            rows.append(
-                {
-                    "prompt": [{"role": "user", "content": t["query"]}],
-                    "chosen": [{"role": "assistant", "content": t["y_plus"]}],
-                    "rejected": [{"role": "assistant", "content": t["y_minus"]}],
-                }
-            )
+    from steergraph.agents.sso.sampling import Triplet
+    from steergraph.training.sso import preference_rows, sso_rows
+
+    triplets = [
+        Triplet.model_validate(t)
+        for path in sorted(workdir.glob("round-*/triplets.jsonl"))
+        for t in _rows(path)
+    ]
+    rows = preference_rows(sso_rows(triplets)) if triplets else []
     return random.Random(seed).sample(rows, min(n, len(rows)))
 
 

@@ -48,7 +48,7 @@ from steergraph.agents.sso.principles import PrincipleLibrary
 from steergraph.agents.sso.sampling import SteeredPrompt, Triplet, sample_triplets, steer_queries
 from steergraph.errors import InputError
 from steergraph.graphs.policies import require_trainable, round_policy
-from steergraph.graphs.sso_train import train_round, write_jsonl
+from steergraph.graphs.sso_train import train_round, write_datasets, write_jsonl
 
 __all__ = ["SSOContext", "SSOState", "build_sso_graph"]
 
@@ -212,11 +212,8 @@ def build_sso_graph(*, checkpointer: Any = None) -> Any:
             (folder / "filter.json").write_text(json.dumps(stats, indent=2))
             if report.scored:
                 write_jsonl(folder / "scored.jsonl", report.scored)
-        kept = [
-            Triplet.model_validate(t.model_dump(include=set(Triplet.model_fields)))
-            for t in report.kept
-        ]
-        return {"kept": [t.model_dump() for t in kept], "filter": stats}
+        fields = set(Triplet.model_fields)  # scores stay in scored.jsonl
+        return {"kept": [t.model_dump(include=fields) for t in report.kept], "filter": stats}
 
     def train(state: SSOState, runtime: Runtime[SSOContext]) -> dict[str, Any]:
         ctx = runtime.context or SSOContext()
@@ -236,12 +233,8 @@ def build_sso_graph(*, checkpointer: Any = None) -> Any:
             summary["train"] = outcome.summary
             if outcome.policy is not None:
                 update["policy"] = outcome.policy
-        elif (folder := _folder(ctx, k)) is not None and state.get("kept"):
-            from steergraph.training.sso import preference_rows, sso_rows
-
-            rows = sso_rows([Triplet.model_validate(t) for t in state["kept"]])
-            write_jsonl(folder / "sso.jsonl", rows)
-            write_jsonl(folder / "preference.jsonl", preference_rows(rows))
+        elif (folder := _folder(ctx, k)) is not None:
+            write_datasets(folder, [Triplet.model_validate(t) for t in state.get("kept") or []])
         update["history"] = [summary]
         return update
 

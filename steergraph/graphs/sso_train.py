@@ -36,7 +36,7 @@ from steergraph.graphs.policies import trainee
 from steergraph.training.recipes import TrainResult, policy_from, train_dpo
 from steergraph.training.sso import preference_rows, sso_rows, train_sso
 
-__all__ = ["TrainOutcome", "train_round", "write_jsonl"]
+__all__ = ["TrainOutcome", "train_round", "write_datasets", "write_jsonl"]
 
 
 @dataclass
@@ -54,6 +54,15 @@ def write_jsonl(path: Path, rows: Sequence[Any]) -> None:
         for row in rows:
             data = row.model_dump() if hasattr(row, "model_dump") else row
             fh.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def write_datasets(folder: Path, kept: Sequence[Triplet]) -> list[dict[str, Any]]:
+    """The round's kept pairs as ``sso.jsonl`` and ``preference.jsonl`` (none: no files)."""
+    rows = sso_rows(kept)
+    if rows:
+        write_jsonl(folder / "sso.jsonl", rows)
+        write_jsonl(folder / "preference.jsonl", preference_rows(rows))
+    return rows
 
 
 def _summary(result: TrainResult, **extra: Any) -> dict[str, Any]:
@@ -86,10 +95,7 @@ def train_round(
     policy: BaseChatModel, kept: Sequence[Triplet], ctx: Any, folder: Path
 ) -> TrainOutcome:
     """Train this round's policy (per ``ctx.variant``) on ``kept``; see the module docstring."""
-    rows = sso_rows(kept)
-    if rows:
-        write_jsonl(folder / "sso.jsonl", rows)
-        write_jsonl(folder / "preference.jsonl", preference_rows(rows))
+    rows = write_datasets(folder, kept)
     if not rows:
         return TrainOutcome(None, {"trained": False, "reason": "no pairs kept"})
     out = folder / "policy"

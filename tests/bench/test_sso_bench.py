@@ -67,7 +67,16 @@ def test_reward_models_and_timing_on_written_rounds(tmp_path):
     round_dir = tmp_path / "sso" / "round-1"
     round_dir.mkdir(parents=True)
     (round_dir / "sso.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
-    triplets = [{"query": "Say hi.", "y_plus": "Hi!", "y_minus": "No.", "y0": "Hey"}] * 3
+    triplet = {
+        "query": "Say hi.",
+        "features": ["brevity"],
+        "good_system": "Be brief.",
+        "bad_system": "Be long.",
+        "y_plus": "Hi!",
+        "y_minus": "No.",
+        "y0": "Hey",
+    }
+    triplets = [triplet] * 3
     (round_dir / "triplets.jsonl").write_text("\n".join(json.dumps(t) for t in triplets))
     cfg = SSOBenchConfig(quick=True, progress=False)
     base = tiny_chat_model()

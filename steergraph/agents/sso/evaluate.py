@@ -34,6 +34,7 @@ from steergraph.agents.sso.checks import CHECKS, INSTRUCTIONS
 from steergraph.agents.sso.principles import PrincipleLibrary
 from steergraph.agents.sso.sampling import SteeredPrompt, sample_triplets
 from steergraph.errors import InputError
+from steergraph.training.sso import preference_rows, sso_rows
 
 __all__ = ["JUDGE_SYSTEM", "adherence", "pair_accuracy", "verified_pairs", "win_rate"]
 
@@ -159,14 +160,7 @@ def verified_pairs(
     ):
         check = lib[t.features[0]].check or ""
         if CHECKS[check](t.y_plus) and not CHECKS[check](t.y_minus):
-            rows.append(
-                {
-                    "prompt": [{"role": "user", "content": t.query}],
-                    "chosen": [{"role": "assistant", "content": t.y_plus}],
-                    "rejected": [{"role": "assistant", "content": t.y_minus}],
-                    "check": check,
-                }
-            )
+            rows.append({**preference_rows(sso_rows([t]))[0], "check": check})
     return rows
 
 
