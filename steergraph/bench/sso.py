@@ -37,7 +37,7 @@ from typing import Any
 from steergraph.agents.sso.evaluate import adherence, pair_accuracy, verified_pairs, win_rate
 from steergraph.data.sso_prompts import sso_prompts
 from steergraph.errors import InputError
-from steergraph.graphs.policies import round_policy
+from steergraph.graphs.policies import round_policy, trainee
 from steergraph.graphs.sso import SSOContext, build_sso_graph
 from steergraph.llm.loading import load_chat_model
 
@@ -172,8 +172,6 @@ def _reward_models(cfg: SSOBenchConfig, base: Any, sso_dir: Path, held_out: list
 
 def _trainer_timing(cfg: SSOBenchConfig, base: Any, sso_dir: Path) -> dict[str, Any]:
     """Seconds per preference pair: SSOTrainer vs TRL's DPOTrainer, same rows and steps."""
-    import copy
-
     from steergraph.training.recipes import train_dpo
     from steergraph.training.sso import preference_rows, train_sso
 
@@ -190,8 +188,7 @@ def _trainer_timing(cfg: SSOBenchConfig, base: Any, sso_dir: Path) -> dict[str, 
         ("trl_dpo", train_dpo, preference_rows(rows)),
         ("sso", train_sso, rows),
     ):
-        pair = (copy.deepcopy(base.hf_model), base.tokenizer)
-        result = train(pair, data, output_dir=sso_dir.parent / f"timing-{name}", **common)
+        result = train(trainee(base), data, output_dir=sso_dir.parent / f"timing-{name}", **common)
         pairs = result.steps * cfg.batch_size * (3 if name == "sso" else 1)
         out[name] = {
             "seconds": round(result.train_seconds, 2),
