@@ -37,6 +37,7 @@ app.add_typer(models_app, name="models")
 
 def _add_method_apps() -> None:
     from steergraph.cli_catp import catp_app
+    from steergraph.cli_edit import edit_app
     from steergraph.cli_sso import sso_app
     from steergraph.cli_structrag import structrag_app
     from steergraph.cli_verify import verify_app
@@ -45,6 +46,7 @@ def _add_method_apps() -> None:
     app.add_typer(verify_app, name="verify")
     app.add_typer(structrag_app, name="structrag")
     app.add_typer(sso_app, name="sso")
+    app.add_typer(edit_app, name="edit")
 
 
 _add_method_apps()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 __all__ = [
     "CapabilityError",
+    "EditingError",
     "EmptyPromptError",
     "GraphNotFoundError",
     "InputError",
@@ -164,3 +165,16 @@ class SandboxError(SteergraphError, RuntimeError):
 
     code = "sandbox"
     user_error = False
+
+
+class EditingError(InputError):
+    """A delta-parameter edit that cannot be done as asked: models that do not pair up
+    (architecture, a missing tensor, shape or dtype), an editor setting out of range,
+    a delta file that does not fit its base. ``tensor`` names the tensor when one is
+    at fault."""
+
+    code = "editing"
+
+    def __init__(self, message: str, *, tensor: str | None = None, fix: str | None = None):
+        self.tensor = tensor
+        super().__init__(f"tensor {tensor!r}: {message}" if tensor else message, fix=fix)
