@@ -15,7 +15,7 @@ On the embedded SmolLM2 and its post-trained version made here (a TRL SFT,
 
 Example:
     >>> [e.label() for e in default_editors(quick=True)][:2]
-    ['dare p=0.5', 'dare p=0.99']
+    ['dare p=0.9', 'dare p=0.99']
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def default_editors(quick: bool = False) -> list[DeltaEditor]:
     """The edits of a run (quick: one or two strengths per family)."""
     if quick:
         return [
-            Dare(p=0.5),
+            Dare(p=0.9),
             Dare(p=0.99),
             BitDelta(bits=1),
             BitDelta(bits=4),
@@ -57,6 +57,8 @@ def default_editors(quick: bool = False) -> list[DeltaEditor]:
         Dare(p=0.3),
         Dare(p=0.6),
         Dare(p=0.9),
+        Dare(p=0.9, seed=1),
+        Dare(p=0.9, seed=2),
         Dare(p=0.99),
         Dare(p=0.9, k=0.5),
         Dare(p=0.9, k=2.0),

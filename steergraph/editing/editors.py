@@ -31,7 +31,7 @@ Example:
     >>> ed = Dare(p=0.5, k=0.0, seed=1)
     >>> out = ed.edit("w", torch.ones(1000), EditContext())
     >>> sorted(set(out.tolist())), ed.label()
-    ([0.0, 2.0], 'dare p=0.5')
+    ([0.0, 2.0], 'dare p=0.5 seed=1')
 """
 
 from __future__ import annotations
@@ -178,11 +178,14 @@ class Dare(DeltaEditor):
         import torch
 
         dropped = torch.rand(delta.shape, generator=tensor_generator(self.seed, name)) < self.p
-        keep_scale = (1.0 - self.k * self.p) / (1.0 - self.p)
-        return torch.where(dropped, delta * self.k, delta * keep_scale)
+        out = delta * ((1.0 - self.k * self.p) / (1.0 - self.p))
+        if self.k == 0.0:
+            return out.masked_fill_(dropped, 0.0)
+        return torch.where(dropped, delta * self.k, out, out=out)
 
     def label(self) -> str:
-        return f"dare p={self.p:g}" + (f" k={self.k:g}" if self.k else "")
+        seed = f" seed={self.seed}" if self.seed else ""
+        return f"dare p={self.p:g}" + (f" k={self.k:g}" if self.k else "") + seed
 
 
 @dataclass(frozen=True)

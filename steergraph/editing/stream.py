@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from steergraph.editing.checkpoint import Checkpoint, check_pair, open_checkpoint
+from steergraph.editing.checkpoint import Checkpoint, check_pair, open_checkpoint, torch_dtype
 from steergraph.editing.editors import DeltaEditor, EditContext, Ties
 from steergraph.editing.writer import CheckpointWriter
 from steergraph.errors import EditingError
@@ -98,13 +98,19 @@ def _stream(
     )
     with writer:
         for name in _progress(first.names(), f"editing -> {out.name}", progress):
-            tensor = first.get(name)
-            if first.info(name).is_float:  # untargeted ones too, so a delta file's
-                w_base = base.get(name).to(torch.float32)  # result matches bit for bit
-                deltas = [p.get(name).to(torch.float32) - w_base for p in posts]
-                edited = combine(name, deltas) if name in targeted else deltas[0]
-                tensor = (w_base + edited).to(tensor.dtype)
-            writer.write(name, tensor)
+            info = first.info(name)
+            if not info.is_float:
+                writer.write(name, first.get(name))
+                continue
+            # untargeted float tensors too are written as base + delta, so that a delta
+            # file's result matches bit for bit; in place where the tensor is ours alone
+            w_base = base.get(name).to(torch.float32)
+            deltas = [p.get(name).to(torch.float32).sub_(w_base) for p in posts]
+            edited = combine(name, deltas) if name in targeted else deltas[0]
+            del deltas
+            w_base.add_(edited)
+            del edited
+            writer.write(name, w_base.to(torch_dtype(info.dtype)))
     return len(layout)
 
 
