@@ -62,6 +62,12 @@ def resolve_model(source: str) -> str:
     return source
 
 
+def _tokenizer(folder: str) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(folder)
+
+
 def _run(
     base: str, post: str, editor: Any, out: Path | None, delta: Path | None, overwrite: bool
 ) -> None:
@@ -70,6 +76,9 @@ def _run(
 
     if out is None and delta is None:
         raise InputError("nothing to write", fix="give --out FOLDER, --delta FILE, or both")
+    for target in (out, delta):  # both destinations are checked before either is written
+        if target is not None and target.exists() and not overwrite:
+            raise InputError(f"{target} already exists", fix="choose another path or --overwrite")
     b, p = resolve_model(base), resolve_model(post)
     if delta is not None:
         info = write_delta(b, p, editor, delta, overwrite=overwrite)
@@ -125,7 +134,8 @@ def bitdelta(
         from steergraph.training.post_train import calibration_rows
 
         b, p = resolve_model(base), resolve_model(post)
-        result = distill_bitdelta(b, p, editor, calibration_rows(), steps=distill_steps)
+        rows = calibration_rows(_tokenizer(p))
+        result = distill_bitdelta(b, p, editor, rows, steps=distill_steps)
         console.print(f"distilled: logits MSE {result.losses[0]:.4g} -> {result.losses[-1]:.4g}")
         editor = result.editor
     _run(base, post, editor, out, delta, overwrite)
@@ -241,15 +251,18 @@ def estimate(
     from steergraph.editing.specs import parse_editor
     from steergraph.training.post_train import calibration_rows
 
-    editors = [parse_editor(e) for e in editor]  # bad specs fail before any model loads
+    editors = [parse_editor(e) for e in editor]  # bad settings fail before any model loads
+    if rule not in ("left", "midpoint") or steps < 1:
+        raise InputError(f"rule={rule!r}, steps={steps}", fix="use left or midpoint and steps >= 1")
+    b, p = resolve_model(base), resolve_model(post)
     rows = (
         [row for _, row in read_jsonl(calib, what="calibration row")][:n_calib]
         if calib
-        else calibration_rows(n=n_calib)
+        else calibration_rows(_tokenizer(p), n=n_calib)
     )
     report = evaluate_edits(
-        resolve_model(base),
-        resolve_model(post),
+        b,
+        p,
         editors,
         rows,
         steps=steps,

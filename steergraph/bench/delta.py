@@ -126,8 +126,10 @@ def measured_output_change(
     from steergraph.editing.checkpoint import open_checkpoint
 
     p, e = open_checkpoint(post), open_checkpoint(edited)
-    names = [n for n in p.names() if p.info(n).is_float and n in probe.params]
-    direction = {n: e.get(n).to(torch.float32) - p.get(n).to(torch.float32) for n in names}
+    names = [n for n in p.names() if p.info(n).is_float]
+    direction = probe.restrict(
+        (n, e.get(n).to(torch.float32) - p.get(n).to(torch.float32)) for n in names
+    )
     with probe.shifted(direction, 1.0):
         return probe.loss() - loss_post
 

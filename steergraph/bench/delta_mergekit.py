@@ -1,15 +1,18 @@
 """Our streamed DARE against mergekit's DARE: wall time and peak RSS, same pair, same run.
 
 Both run as fresh processes on the same (base, post) folders with the same drop rate,
-each writing a complete model folder (weights, config, tokenizer): ours is
-``python -m steergraph edit dare BASE POST --out OUT --p P``, mergekit's is
+each writing a complete model folder (weights, config, tokenizer) in the model's dtype:
+ours is ``python -m steergraph edit dare BASE POST --out OUT --p P``, mergekit's is
 ``mergekit-yaml`` on a ``dare_linear`` config (base model, one model with weight 1 and
-density ``1 - p``, rescaled, float32). Peak memory is the process's ``ru_maxrss`` from
-``os.wait4``. Linux carries a forked child's high-water mark across ``exec`` (the
-forking parent's resident set is counted as the child's), so neither tool is started
-from this (large) process: a bare ``python -S`` launcher of a few MB forks it and
-reports its usage. Runs alternate and the best of ``repeats`` is kept for each tool.
-mergekit missing means a recorded skip.
+density ``1 - p``, rescaled). Before each run its old output is deleted and pending
+writes are flushed (``os.sync``), outside the timed process.
+
+Peak memory is the process's ``ru_maxrss`` from ``os.wait4``. Linux carries a forked
+child's high-water mark across ``exec`` (the forking parent's resident set is counted as
+the child's), so neither tool is started from this (large) process: a bare ``python -S``
+launcher of a few MB forks it and reports its usage. The order alternates between
+repeats; each tool's fastest run is kept (its time and its peak RSS). mergekit missing
+means a recorded skip.
 
 Example:
     >>> cfg = mergekit_config("/m/base", "/m/post", p=0.9)
@@ -20,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -35,14 +39,22 @@ def mergekit_command() -> str | None:
     return str(here) if here.is_file() else shutil.which("mergekit-yaml")
 
 
-def mergekit_config(base: str | Path, post: str | Path, *, p: float) -> dict[str, Any]:
-    """mergekit's DARE of one post-trained model onto its base."""
+def _model_dtype(folder: str | Path) -> str:
+    """The dtype a model folder's config names (``float32`` if none)."""
+    config = json.loads((Path(folder) / "config.json").read_text())
+    return str(config.get("dtype") or config.get("torch_dtype") or "float32")
+
+
+def mergekit_config(
+    base: str | Path, post: str | Path, *, p: float, dtype: str = "float32"
+) -> dict[str, Any]:
+    """mergekit's DARE of one post-trained model onto its base, written in ``dtype``."""
     return {
         "merge_method": "dare_linear",
         "base_model": str(base),
         "models": [{"model": str(post), "parameters": {"weight": 1.0, "density": round(1 - p, 6)}}],
         "parameters": {"normalize": False, "rescale": True},
-        "dtype": "float32",
+        "dtype": dtype,
     }
 
 
@@ -107,41 +119,39 @@ def run_dare_comparison(
         str(p),
         "--seed",
         str(seed),
-        "--overwrite",
     ]
+    commands: dict[str, tuple[list[str], Path]] = {"ours": (ours_cmd, ours_out)}
     mk = mergekit_command()
     result: dict[str, Any] = {"p": p, "repeats": repeats, "ours": [], "mergekit": []}
     if mk is None:
         result["skipped"] = "mergekit is not installed (pip install mergekit)"
     else:
         config = workdir / "mergekit-dare.yml"
-        config.write_text(json.dumps(mergekit_config(base, post, p=p), indent=2))  # JSON is YAML
+        spec = mergekit_config(base, post, p=p, dtype=_model_dtype(post))
+        config.write_text(json.dumps(spec, indent=2))  # JSON is YAML
         theirs_cmd = [mk, str(config), str(theirs_out), "--random-seed", str(seed), "--quiet"]
+        commands["mergekit"] = (theirs_cmd, theirs_out)
+    names = {"ours": "steergraph", "mergekit": "mergekit"}
     for k in range(repeats):
-        run = timed_process(ours_cmd, workdir / f"ours-{k}.log")
-        log(
-            f"  steergraph DARE run {k + 1}: {run['seconds']:.1f} s, "
-            f"peak RSS {run['peak_rss_mb']:.0f} MB"
-        )
-        result["ours"].append(run)
-        if mk is not None:
-            shutil.rmtree(theirs_out, ignore_errors=True)
-            run = timed_process(theirs_cmd, workdir / f"mergekit-{k}.log")
+        order = list(commands) if k % 2 == 0 else list(reversed(commands))
+        for key in order:
+            cmd, out = commands[key]
+            shutil.rmtree(out, ignore_errors=True)  # neither run pays for deleting old output
+            os.sync()  # nor for the other's pending writes
+            run = timed_process(cmd, workdir / f"{key}-{k}.log")
             log(
-                f"  mergekit DARE run {k + 1}: {run['seconds']:.1f} s, "
+                f"  {names[key]} DARE run {k + 1}: {run['seconds']:.1f} s, "
                 f"peak RSS {run['peak_rss_mb']:.0f} MB"
             )
-            result["mergekit"].append(run)
+            result[key].append(run)
     for key in ("ours", "mergekit"):
         ok = [r for r in result[key] if r["returncode"] == 0]
         failed = [r for r in result[key] if r["returncode"] != 0]
         if failed:
             result[f"{key}_failed"] = failed[0]
-        if ok:
-            result[f"{key}_best"] = {
-                "seconds": min(r["seconds"] for r in ok),
-                "peak_rss_mb": min(r["peak_rss_mb"] for r in ok),
-            }
+        if ok:  # the fastest run, both of its figures
+            best = min(ok, key=lambda r: r["seconds"])
+            result[f"{key}_best"] = {"seconds": best["seconds"], "peak_rss_mb": best["peak_rss_mb"]}
     if "ours_best" in result and "mergekit_best" in result:
         result["time_ratio"] = result["ours_best"]["seconds"] / result["mergekit_best"]["seconds"]
         result["peak_rss_ratio"] = (

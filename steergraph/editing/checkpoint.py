@@ -83,11 +83,15 @@ def _dtype_table() -> dict[str, Any]:
     }
 
 
-def torch_dtype(name: str) -> Any:
+def torch_dtype(name: str, tensor: str | None = None) -> Any:
     """The torch dtype of a safetensors dtype name (``"F32"`` -> ``torch.float32``)."""
     table = _dtype_table()
     if name not in table:
-        raise EditingError(f"unsupported tensor dtype {name}", fix="convert the model to F32/BF16")
+        raise EditingError(
+            f"unsupported tensor dtype {name}",
+            tensor=tensor,
+            fix=f"convert the model to one of {', '.join(table)}",
+        )
     return table[name]
 
 
@@ -161,6 +165,14 @@ class Checkpoint:
                 if name == "__metadata__":
                     continue
                 begin, end = meta["data_offsets"]
+                if name in self.tensors:
+                    raise EditingError(
+                        f"{self.folder}: in both {self.tensors[name].file.name} and {file.name}",
+                        tensor=name,
+                        fix="keep one model's weights per folder (move stray .safetensors out)",
+                    )
+                if meta["dtype"] not in DTYPE_BYTES:
+                    raise EditingError(f"unknown dtype {meta['dtype']} in {file.name}", tensor=name)
                 info = TensorInfo(
                     name, tuple(meta["shape"]), meta["dtype"], file, data_start + begin
                 )
@@ -220,7 +232,7 @@ class Checkpoint:
         handle = self._handles.get(info.file)
         if handle is None:
             handle = self._handles[info.file] = info.file.open("rb")
-        out = torch.empty(info.shape, dtype=torch_dtype(info.dtype))
+        out = torch.empty(info.shape, dtype=torch_dtype(info.dtype, name))
         buffer = out.reshape(-1).view(torch.uint8).numpy()
         handle.seek(info.start)
         if handle.readinto(buffer) != info.nbytes:
@@ -237,10 +249,11 @@ class Checkpoint:
         return sum(t.nbytes for t in self.tensors.values())
 
     def fingerprint(self) -> str:
-        """SHA-256 over architecture, every tensor's name, shape and dtype, and samples of
-        its bytes (start, middle, end): another model of the same shape differs."""
+        """SHA-256 over architecture, every tensor's name, shape and dtype, and 768 bytes
+        of each (start, middle, end): independent of sharding, and different for another
+        model of the same shape unless the two agree on all those samples."""
         digest = hashlib.sha256(self.architecture.encode())
-        for t in self.tensors.values():
+        for t in (self.tensors[n] for n in sorted(self.tensors)):
             digest.update(f"{t.name}:{t.shape}:{t.dtype}".encode())
             with t.file.open("rb") as fh:
                 for at in sorted({0, max(t.nbytes // 2 - 128, 0), max(t.nbytes - 256, 0)}):

@@ -5,8 +5,10 @@
 indices and values for DARE or TIES, two thin factors for low rank, packed codes and
 row scales for quantization) into one safetensors file: tensor ``"<name>::<part>"``,
 and in its ``__metadata__`` the format tag, the editor, the base model's fingerprint and
-each tensor's kind, shape and dtype. Tensors the editor does not target are stored
-exactly (dense or sparse, whichever is smaller). Parts are spooled to a temporary file
+each tensor's kind, shape and dtype. Tensors the editor leaves alone are stored as
+the post model's own values where they changed (``patch``), or whole when that is
+smaller, so they come back exactly in any dtype; edited values stay float32.
+Parts are spooled to a temporary file
 as they are encoded and the file is assembled and renamed at the end, so neither the
 model nor the delta is ever held whole in memory and a failure leaves no file.
 
@@ -40,7 +42,7 @@ from typing import Any
 
 from steergraph.editing.checkpoint import Checkpoint, check_pair, dtype_name, open_checkpoint
 from steergraph.editing.editors import DeltaEditor, EditContext
-from steergraph.editing.encoding import Encoded, decode, encode_auto
+from steergraph.editing.encoding import Encoded, apply_encoded, encode_patch
 from steergraph.editing.writer import CheckpointWriter
 from steergraph.errors import EditingError
 
@@ -132,8 +134,8 @@ def write_delta(
         )
     b, p = open_checkpoint(base), open_checkpoint(post)
     names = check_pair(b, p)
-    targeted = set(_check_editor(editor, p, names))
     ctx = ctx or EditContext()
+    targeted = set(_check_editor(editor, p, names, ctx))
     out.parent.mkdir(parents=True, exist_ok=True)
     spool = _Spool(out.parent)
     tensors: dict[str, Any] = {}
@@ -147,17 +149,15 @@ def write_delta(
             leave=False,
         ):
             info = p.info(name)
-            if not info.is_float:
-                if not torch.equal(p.get(name), b.get(name)):
-                    enc = Encoded("replace", info.shape, {"values": p.get(name)})
-                else:
+            if name in targeted:
+                delta = p.get(name).to(torch.float32).sub_(b.get(name).to(torch.float32))
+                enc = editor.encode(name, delta, ctx)
+                del delta
+            else:  # left alone: the post model's values, exactly, where they changed
+                patch = encode_patch(b.get(name), p.get(name))
+                if patch is None:
                     continue
-            else:
-                delta = p.get(name).to(torch.float32) - b.get(name).to(torch.float32)
-                if name in targeted:
-                    enc = editor.encode(name, delta, ctx, info.dtype)
-                else:
-                    enc = encode_auto(delta, info.dtype)
+                enc = patch
             for part, tensor in enc.parts.items():
                 spool.add(f"{name}::{part}", tensor)
             tensors[name] = {
@@ -229,7 +229,6 @@ def apply_delta(
     progress: bool = True,
 ) -> Path:
     """Write ``out``: the base model with the delta file's edit applied."""
-    import torch
     from tqdm.auto import tqdm
 
     b = open_checkpoint(base)
@@ -256,10 +255,6 @@ def apply_delta(
         ):
             tensor = b.get(name)
             if name in delta.tensors:
-                enc = delta.encoded(name)
-                if enc.kind == "replace":
-                    tensor = enc.parts["values"]
-                else:
-                    tensor = (tensor.to(torch.float32) + decode(enc)).to(tensor.dtype)
+                tensor = apply_encoded(tensor, delta.encoded(name))
             w.write(name, tensor)
     return Path(out)

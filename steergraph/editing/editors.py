@@ -131,9 +131,15 @@ class DeltaEditor:
         """The edited delta of one targeted tensor (float32, same shape)."""
         return delta
 
-    def encode(self, name: str, delta: Any, ctx: EditContext, dtype: str) -> Encoded:
-        """The edited delta in compact form (``dtype``: the model's, for stored values)."""
-        return encode_auto(self.edit(name, delta, ctx), dtype)
+    def encode(self, name: str, delta: Any, ctx: EditContext) -> Encoded:
+        """The edited delta in compact form; stored values stay float32, so applying it
+        gives bit for bit what :meth:`edit` gives, whatever the model's dtype."""
+        return encode_auto(self.edit(name, delta, ctx), "F32")
+
+    @property
+    def needs_grads(self) -> bool:
+        """Whether :meth:`edit` reads the loss gradient from its :class:`EditContext`."""
+        return False
 
     def label(self) -> str:
         """A short human label with the settings that matter (for plots and tables)."""
@@ -201,6 +207,10 @@ class BiasedDare(DeltaEditor):
         _finite(self.k, "k")
         if self.by not in ("delta", "delta_grad"):
             raise EditingError(f"by={self.by!r} is unknown", fix="use by='delta' or 'delta_grad'")
+
+    @property
+    def needs_grads(self) -> bool:
+        return self.by == "delta_grad"
 
     def edit(self, name: str, delta: Any, ctx: EditContext) -> Any:
         import torch
@@ -298,7 +308,7 @@ class LowRank(DeltaEditor):
                 fix=f"use rank <= {min(shape)}, or restrict targets to larger matrices",
             )
 
-    def encode(self, name: str, delta: Any, ctx: EditContext, dtype: str) -> Encoded:
+    def encode(self, name: str, delta: Any, ctx: EditContext) -> Encoded:
         return encode_lowrank(delta, self.rank)
 
     def edit(self, name: str, delta: Any, ctx: EditContext) -> Any:
@@ -323,7 +333,7 @@ class BitDelta(DeltaEditor):
                 fix="use 1 (sign x mean magnitude) up to 8 bits per entry",
             )
 
-    def encode(self, name: str, delta: Any, ctx: EditContext, dtype: str) -> Encoded:
+    def encode(self, name: str, delta: Any, ctx: EditContext) -> Encoded:
         import torch
 
         levels = None
@@ -332,10 +342,16 @@ class BitDelta(DeltaEditor):
         return encode_signs(delta, self.bits, levels)
 
     def edit(self, name: str, delta: Any, ctx: EditContext) -> Any:
-        return decode(self.encode(name, delta, ctx, "F32"))
+        return decode(self.encode(name, delta, ctx))
 
     def label(self) -> str:
         return f"bitdelta {self.bits}-bit" + (" distilled" if self.distilled else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if self.levels is not None:  # distilled magnitudes: part of the edit
+            out["levels"] = {name: list(values) for name, values in self.levels.items()}
+        return out
 
 
 @dataclass(frozen=True)
@@ -350,7 +366,7 @@ class QuantizeDelta(DeltaEditor):
         if int(self.bits) != self.bits or not 2 <= self.bits <= 8:
             raise EditingError(f"quantize bits={self.bits} is outside 2..8", fix="use 2..8")
 
-    def encode(self, name: str, delta: Any, ctx: EditContext, dtype: str) -> Encoded:
+    def encode(self, name: str, delta: Any, ctx: EditContext) -> Encoded:
         return encode_quant(delta, self.bits)
 
     def edit(self, name: str, delta: Any, ctx: EditContext) -> Any:

@@ -11,6 +11,8 @@ sparse      ``indices`` (int32/int64, flat) + ``values``     DARE, magnitude/TIE
 signs       ``signs`` (1 bit each) + ``codes`` (bits-1 each) BitDelta (1-bit and multi-bit)
             + ``levels`` (float32 block magnitudes)
 lowrank     ``a`` (m x r, singular values folded in) + ``b``  low-rank (SVD)
+patch       ``indices`` + ``values`` (the post model's own)  tensors an editor leaves alone
+replace     ``values`` (the post model's tensor)             (exact in every dtype)
 quant       ``codes`` (bits each) + ``scales`` (one per row) delta quantization
 ==========  ===============================================  ==========================
 
@@ -38,10 +40,12 @@ from steergraph.editing.checkpoint import DTYPE_BYTES, torch_dtype
 
 __all__ = [
     "Encoded",
+    "apply_encoded",
     "decode",
     "encode_auto",
     "encode_dense",
     "encode_lowrank",
+    "encode_patch",
     "encode_quant",
     "encode_signs",
     "encode_sparse",
@@ -112,10 +116,42 @@ def encode_auto(delta: Any, dtype: str) -> Encoded:
     return encode_dense(delta, dtype)
 
 
+def encode_patch(base: Any, post: Any) -> Encoded | None:
+    """The post tensor as a patch of the base (changed entries with their post values),
+    or whole when that is smaller; ``None`` when nothing changed. Exact in any dtype."""
+    import torch
+
+    changed = (post != base).reshape(-1)
+    nnz = int(changed.sum())
+    if nnz == 0:
+        return None
+    index_bytes = 4 if post.numel() < 2**31 else 8
+    if nnz * (post.element_size() + index_bytes) < post.numel() * post.element_size():
+        idx = torch.nonzero(changed, as_tuple=True)[0]
+        index_dtype = torch.int32 if index_bytes == 4 else torch.int64
+        parts = {"indices": idx.to(index_dtype), "values": post.reshape(-1)[idx].contiguous()}
+        return Encoded("patch", tuple(post.shape), parts)
+    return Encoded("replace", tuple(post.shape), {"values": post.contiguous()})
+
+
+def apply_encoded(base: Any, enc: Encoded) -> Any:
+    """The edited tensor, in the base's dtype: ``base + decode(enc)`` (float32 sum), or
+    the stored post values for a patch or a replacement."""
+    import torch
+
+    if enc.kind == "replace":
+        return enc.parts["values"].reshape(enc.shape)
+    if enc.kind == "patch":
+        out = base.clone().reshape(-1)
+        out[enc.parts["indices"].to(torch.int64)] = enc.parts["values"]
+        return out.reshape(enc.shape)
+    return (base.to(torch.float32) + decode(enc)).to(base.dtype)
+
+
 def sign_codes(delta: Any, bits: int) -> tuple[Any, Any]:
     """(signs >= 0 as bool, magnitude block of each entry): ``2**(bits-1)`` blocks of
     equal count over the sorted magnitudes (block 0 the smallest; equal magnitudes at a
-    boundary share the upper block)."""
+    boundary share the lower block, so exact zeros stay in block 0)."""
     import torch
 
     flat = delta.reshape(-1)
@@ -125,8 +161,8 @@ def sign_codes(delta: Any, bits: int) -> tuple[Any, Any]:
     mags = flat.abs().to(torch.float32)
     ordered = np.sort(mags.numpy())  # numpy's sort is several times faster than torch's here
     n = flat.numel()
-    cuts = torch.from_numpy(ordered[[n * j // levels for j in range(1, levels)]].copy())
-    return flat >= 0, torch.searchsorted(cuts, mags, right=True)
+    cuts = torch.from_numpy(ordered[[n * j // levels - 1 for j in range(1, levels)]].copy())
+    return flat >= 0, torch.searchsorted(cuts, mags, right=False)
 
 
 def block_means(delta: Any, codes: Any, levels: int) -> Any:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -62,6 +62,17 @@ def classify(dl: float, band: float) -> EditClass:
     return "decreased" if dl > 0 else "improved"
 
 
+def _per_parameter(params: Mapping[str, Any], fn: Callable[[Any], Any]) -> dict[str, Any]:
+    """``fn`` of each distinct parameter, under every name it has (tied aliases share)."""
+    done: dict[int, Any] = {}
+    out = {}
+    for name, p in params.items():
+        if id(p) not in done:
+            done[id(p)] = fn(p)
+        out[name] = done[id(p)]
+    return out
+
+
 class LossProbe:
     """A model and a calibration set: loss and gradients at ``W + t * direction``."""
 
@@ -70,9 +81,9 @@ class LossProbe:
 
         self.model = model.eval()
         self.calibration = calibration
-        self.params = dict(model.named_parameters())
+        self.params = dict(model.named_parameters(remove_duplicate=False))  # tied aliases too
         with torch.no_grad():
-            self._saved = {n: p.detach().clone() for n, p in self.params.items()}
+            self._saved = _per_parameter(self.params, lambda p: p.detach().clone())
 
     @classmethod
     def load(
@@ -95,6 +106,20 @@ class LossProbe:
             model, CalibrationSet.from_rows(tok, rows, max_length=max_length, batch_size=batch_size)
         )
 
+    def restrict(self, items: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+        """A direction over this model's parameters: tensors that are not parameters
+        (buffers) are skipped, and of tied aliases (``lm_head`` = embeddings) only the
+        first is kept, so no parameter moves twice."""
+        seen: set[int] = set()
+        out = {}
+        for name, tensor in items:
+            param = self.params.get(name)
+            if param is None or id(param) in seen:
+                continue
+            seen.add(id(param))
+            out[name] = tensor
+        return out
+
     def _param(self, name: str) -> Any:
         if name not in self.params:
             raise EditingError(
@@ -116,7 +141,8 @@ class LossProbe:
     def gradient(self) -> dict[str, Any]:
         """The loss gradient at the current weights, per parameter name."""
         self._backward()
-        grads = {n: p.grad.detach().clone() for n, p in self.params.items() if p.grad is not None}
+        with_grad = {n: p for n, p in self.params.items() if p.grad is not None}
+        grads = _per_parameter(with_grad, lambda p: p.grad.detach().clone())
         self.model.zero_grad(set_to_none=True)
         return grads
 
@@ -283,7 +309,7 @@ def evaluate_edits(
         p.folder, calibration, max_length=max_length, batch_size=batch_size
     )
     loss_post = probe.loss()
-    to_base = dict(edited_deltas(b, p, Extrapolate(alpha=0.0)))  # W_post -> W_base
+    to_base = probe.restrict(edited_deltas(b, p, Extrapolate(alpha=0.0)))  # W_post -> W_base
     with probe.shifted(to_base, 1.0):
         loss_base = probe.loss()
     del to_base
@@ -298,7 +324,7 @@ def evaluate_edits(
     for editor in bar:
         bar.set_postfix_str(editor.label())
         started = time.perf_counter()
-        direction = dict(edited_deltas(b, p, editor, ctx=ctx))
+        direction = probe.restrict(edited_deltas(b, p, editor, ctx=ctx))
         predicted, terms = riemann_estimate(
             probe, direction, steps=steps, rule=rule, grad_at_start=grad0
         )

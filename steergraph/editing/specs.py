@@ -5,11 +5,14 @@ Example:
     Dare(targets=None, seed=0, p=0.9, k=0.5)
     >>> editor_from_dict(parse_editor("lowrank:rank=8").to_dict())
     LowRank(targets=None, seed=0, rank=8)
+    >>> parse_editor("dare:p=0.5,targets=layers.[0-9]{1,2}.mlp").targets
+    'layers.[0-9]{1,2}.mlp'
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,7 +69,8 @@ def parse_editor(spec: str) -> DeltaEditor:
     """An editor from ``"method:key=value,key=value"`` (e.g. ``"dare:p=0.9,k=0.5"``)."""
     method, _, args = spec.strip().partition(":")
     data: dict[str, Any] = {"method": method.strip()}
-    for item in filter(None, (a.strip() for a in args.split(","))):
+    # split at commas that start a new key=value (a regex may hold commas: {1,2})
+    for item in filter(None, (a.strip() for a in re.split(r",(?=\s*\w+\s*=)", args))):
         key, eq, value = item.partition("=")
         if not eq or not key.strip():
             raise EditingError(

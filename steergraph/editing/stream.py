@@ -6,7 +6,8 @@ and writes ``W_base + edited delta`` in the post model's dtype through the strea
 atomic :class:`~steergraph.editing.writer.CheckpointWriter`; peak memory is a few
 copies of the largest tensor, whatever the model's size. Everything that can be
 checked is checked before the first byte is written (the pair, every tensor's editor
-settings). :func:`merge_checkpoints` does the same for several post-trained models
+settings, a gradient the editor needs).
+:func:`merge_checkpoints` does the same for several post-trained models
 of one base (TIES). :func:`edited_deltas` yields the change an edit makes to
 ``W_post`` per tensor, which the Riemann-sum estimator needs.
 
@@ -57,7 +58,18 @@ def _progress(items: Sequence[str], desc: str, enabled: bool) -> Any:
     return tqdm(items, desc=desc, unit="tensor", disable=not enabled, leave=False)
 
 
-def _check_editor(editor: DeltaEditor, post: Checkpoint, names: Sequence[str]) -> list[str]:
+def _check_editor(
+    editor: DeltaEditor,
+    post: Checkpoint,
+    names: Sequence[str],
+    ctx: EditContext | None = None,
+) -> list[str]:
+    """The tensors ``editor`` changes, after checking its settings against each."""
+    if editor.needs_grads and (ctx is None or ctx.grads is None):
+        raise EditingError(
+            f"{editor.label()} needs the loss gradient at the post-trained weights",
+            fix="pass EditContext(grads=LossProbe(...).gradient()), or use it in evaluate_edits",
+        )
     targeted = [n for n in names if editor.applies(n, post.info(n).shape)]
     for name in targeted:
         editor.check(name, post.info(name).shape)
@@ -82,8 +94,8 @@ def _stream(
     progress: bool,
     max_shard_bytes: int,
 ) -> int:
-    """Write ``out``: each targeted tensor is ``base + combine(name, deltas)``, other float
-    tensors ``base + delta`` of the first post model, the rest that model's tensors."""
+    """Write ``out``: each targeted tensor is ``base + combine(name, deltas)`` (float32
+    sum, cast to the model's dtype); every other tensor is the first post model's."""
     import torch
 
     first = posts[0]
@@ -98,19 +110,21 @@ def _stream(
     )
     with writer:
         for name in _progress(first.names(), f"editing -> {out.name}", progress):
-            info = first.info(name)
-            if not info.is_float:
+            if name not in targeted:  # left alone: the (first) post model's tensor
                 writer.write(name, first.get(name))
                 continue
-            # untargeted float tensors too are written as base + delta, so that a delta
-            # file's result matches bit for bit; in place where the tensor is ours alone
+            # in place where a tensor is ours alone: a few copies of one tensor at most
             w_base = base.get(name).to(torch.float32)
             deltas = [p.get(name).to(torch.float32).sub_(w_base) for p in posts]
-            edited = combine(name, deltas) if name in targeted else deltas[0]
+            try:
+                edited = combine(name, deltas)
+            except Exception as exc:
+                exc.add_note(f"while editing tensor {name!r}")
+                raise
             del deltas
             w_base.add_(edited)
             del edited
-            writer.write(name, w_base.to(torch_dtype(info.dtype)))
+            writer.write(name, w_base.to(torch_dtype(first.info(name).dtype, name)))
     return len(layout)
 
 
@@ -121,6 +135,7 @@ def _run_edit(
     combine: Callable[[str, list[Any]], Any],
     out: str | Path,
     *,
+    ctx: EditContext,
     overwrite: bool,
     progress: bool,
     max_shard_bytes: int,
@@ -132,7 +147,7 @@ def _run_edit(
     names = check_pair(b, ps[0])
     for other in ps[1:]:
         check_pair(b, other)
-    targeted = _check_editor(editor, ps[0], names)
+    targeted = _check_editor(editor, ps[0], names, ctx)
     record = {
         "editor": editor.to_dict(),
         "label": editor.label(),
@@ -178,6 +193,7 @@ def edit_checkpoint(
         editor,
         lambda name, deltas: editor.edit(name, deltas[0], context),
         out,
+        ctx=context,
         overwrite=overwrite,
         progress=progress,
         max_shard_bytes=max_shard_bytes,
@@ -204,6 +220,7 @@ def merge_checkpoints(
         editor,
         lambda name, deltas: editor.edit_many(name, deltas, context),
         out,
+        ctx=context,
         overwrite=overwrite,
         progress=progress,
         max_shard_bytes=max_shard_bytes,
@@ -222,8 +239,8 @@ def edited_deltas(
     makes to ``W_post`` (float32), one tensor at a time."""
     b, p = open_checkpoint(base), open_checkpoint(post)
     names = check_pair(b, p)
-    targeted = _check_editor(editor, p, names)
     ctx = ctx or EditContext()
+    targeted = _check_editor(editor, p, names, ctx)
     for name in _progress(targeted, editor.label(), progress):
         import torch
 

@@ -88,6 +88,9 @@ class CheckpointWriter:
         self.copy_from = Path(copy_from) if copy_from else None
         self.metadata = {"format": "pt", **(metadata or {})}
         self.record = record
+        for name, _, dtype in layout:
+            if dtype not in DTYPE_BYTES:
+                raise EditingError(f"cannot write dtype {dtype}", tensor=name)
         self._layout = {name: (tuple(shape), dtype) for name, shape, dtype in layout}
         self._shards = self._plan(layout, max_shard_bytes)
         self._partial = self.out.parent / f".{self.out.name}.partial-{uuid.uuid4().hex[:8]}"
@@ -151,7 +154,7 @@ class CheckpointWriter:
         if name not in self._layout:
             raise EditingError("not in the output layout", tensor=name)
         shape, dtype = self._layout[name]
-        if tuple(tensor.shape) != shape or tensor.dtype != torch_dtype(dtype):
+        if tuple(tensor.shape) != shape or tensor.dtype != torch_dtype(dtype, name):
             raise EditingError(
                 f"got {tuple(tensor.shape)} {tensor.dtype}, the layout says {shape} {dtype}",
                 tensor=name,
@@ -199,7 +202,11 @@ class CheckpointWriter:
             if self.out.exists():  # overwrite=True: swap, then drop the old folder
                 trash = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:8]}"
                 self.out.rename(trash)
-                self._partial.rename(self.out)
+                try:
+                    self._partial.rename(self.out)
+                except BaseException:
+                    trash.rename(self.out)  # the old model stays where it was
+                    raise
                 shutil.rmtree(trash, ignore_errors=True)
             else:
                 self._partial.rename(self.out)

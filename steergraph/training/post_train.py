@@ -8,8 +8,9 @@ completion-only loss), and keeps the result in
 ``$STEERGRAPH_HOME/models/<base>-sft-<hash of the recipe>``, so every caller with the
 same :class:`PostTrainRecipe` (the tests, the notebook, the benchmark) trains once.
 Training writes to a temporary folder renamed when complete: a killed run leaves no
-half model in the cache. Tokenizers without a chat template get the rows as plain
-``Question: ... / Answer:`` text.
+half model in the cache. The model trains and is saved in float32, the dtype of the
+converted base, on any device (a bf16 post model would not pair with it). Tokenizers
+without a chat template get the rows as plain ``Question: ... / Answer:`` text.
 
 Example:
     >>> QUICK_RECIPE.steps, PostTrainRecipe().steps > QUICK_RECIPE.steps
@@ -106,6 +107,7 @@ def post_trained(
     if (target / _RECORD).is_file() and not force:
         return target
     model, tok, _ = load_hf_model(recipe.base)
+    model = model.float()  # the base is saved in float32: the pair must share its dtype
     rows = post_train_rows("train", n=recipe.rows)
     data = rows if getattr(tok, "chat_template", None) else _plain(rows)
     data = [{k: v for k, v in r.items() if k != "id"} for r in data]

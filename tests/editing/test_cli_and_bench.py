@@ -90,6 +90,24 @@ def test_edit_command_errors_are_one_line(tiny_pair, tmp_path):
         "model folder not found",
     )
     assert not (tmp_path / "x").exists()
+    (tmp_path / "taken").mkdir()
+    _user_error(
+        [
+            "edit",
+            "dare",
+            base,
+            post,
+            "--delta",
+            str(tmp_path / "d.st"),
+            "--out",
+            str(tmp_path / "taken"),
+        ],
+        "already exists",
+    )
+    assert not (tmp_path / "d.st").exists()  # nothing written when either place is taken
+    _user_error(
+        ["edit", "estimate", base, post, "-e", "dare:p=0.5", "--rule", "right"], "rule='right'"
+    )
     proc = subprocess.run(
         [
             sys.executable,

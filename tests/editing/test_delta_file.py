@@ -79,3 +79,38 @@ def test_wrong_base_other_files_and_existing_outputs_are_refused(tiny_pair, tmp_
     changed = tmp_path / "base-copy"
     shutil.copytree(base, changed)
     assert not (tmp_path / "x").exists()
+
+
+@pytest.fixture(scope="module")
+def bf16_pair(tiny_pair, tmp_path_factory):
+    """The tiny pair saved in bfloat16 (edits and delta files must agree bit for bit)."""
+    from safetensors.torch import load_file
+
+    root = tmp_path_factory.mktemp("bf16")
+    out = []
+    for folder in tiny_pair:
+        dst = root / folder.name
+        shutil.copytree(folder, dst)
+        weights = load_file(dst / "model.safetensors")
+        save_file({k: v.to(torch.bfloat16) for k, v in weights.items()}, dst / "model.safetensors")
+        out.append(dst)
+    return tuple(out)
+
+
+@pytest.mark.parametrize(
+    "editor",
+    [Dare(p=0.9), BitDelta(bits=2, targets="linear"), Extrapolate(alpha=1.5), LowRank(rank=3)],
+    ids=lambda e: e.label(),
+)
+def test_bf16_models_round_trip_exactly(bf16_pair, tmp_path, editor):
+    base, post = bf16_pair
+    write_delta(base, post, editor, tmp_path / "d.safetensors", progress=False)
+    apply_delta(base, tmp_path / "d.safetensors", tmp_path / "applied", progress=False)
+    edit_checkpoint(base, post, editor, tmp_path / "edited", progress=False)
+    a, e = (Checkpoint(tmp_path / n) for n in ("applied", "edited"))
+    p = Checkpoint(post)
+    for name in e.names():
+        assert a.get(name).dtype == torch.bfloat16
+        assert torch.equal(a.get(name), e.get(name)), name
+        if not editor.applies(name, e.info(name).shape):
+            assert torch.equal(e.get(name), p.get(name)), name  # left alone: W_post exactly

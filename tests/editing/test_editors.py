@@ -152,7 +152,7 @@ def test_extrapolate_and_quantize():
 )
 def test_decoding_an_encoding_gives_exactly_the_edit(editor):
     delta = _delta(24, 40, seed=5)
-    enc = editor.encode("w", delta, CTX, "F32")
+    enc = editor.encode("w", delta, CTX)
     assert torch.equal(decode(enc), editor.edit("w", delta, CTX))
     assert enc.nbytes <= delta.numel() * 4 + 8
 

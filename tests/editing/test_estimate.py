@@ -141,3 +141,54 @@ def test_distilled_bitdelta_scales_lower_the_logits_error(tiny_pair):
     )
     with pytest.raises(InputError):
         distill_bitdelta(*tiny_pair, BitDelta(bits=1), TINY_ROWS, steps=0)
+
+
+def test_tied_aliases_and_buffers_in_a_checkpoint_move_each_parameter_once(tmp_path):
+    """A checkpoint may hold ``lm_head.weight`` beside the embeddings it is tied to, and
+    float buffers; the estimator moves each parameter once and skips buffers."""
+    from safetensors.torch import load_file, save_file
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from steergraph.testing.tiny import tiny_tokenizer
+
+    tok = tiny_tokenizer()
+    config = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        tie_word_embeddings=True,
+    )
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config)
+    folders = []
+    for k in range(2):
+        if k:
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.add_(0.01 * torch.randn_like(p))
+        folder = tmp_path / f"m{k}"
+        model.save_pretrained(folder)
+        tok.save_pretrained(folder)
+        weights = load_file(folder / "model.safetensors")
+        weights["lm_head.weight"] = weights["model.embed_tokens.weight"].clone()
+        weights["model.rotary_extra.buffer"] = torch.ones(4)
+        save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+        folders.append(folder)
+    report = evaluate_edits(
+        *folders, [Extrapolate(alpha=1.5)], TINY_ROWS, max_length=64, progress=False
+    )
+    est = report.estimates[0]
+    assert est.predicted == pytest.approx(est.measured, rel=0.5)
+    probe = LossProbe.load(folders[1], TINY_ROWS, max_length=64)
+    x = torch.zeros(len(tok), 32)
+    kept = probe.restrict(
+        [
+            ("model.embed_tokens.weight", x),
+            ("lm_head.weight", x),
+            ("model.rotary_extra.buffer", torch.ones(4)),
+        ]
+    )
+    assert list(kept) == ["model.embed_tokens.weight"]

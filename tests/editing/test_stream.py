@@ -181,3 +181,24 @@ def test_writer_checks_what_it_is_given(tmp_path):
         with CheckpointWriter(tmp_path / "w", layout) as w:
             w.write("a", torch.zeros(3))
     assert not (tmp_path / "w").exists() and not _leftovers(tmp_path)
+
+
+def test_gradient_editors_duplicate_tensors_and_distilled_records(tiny_pair, tmp_path):
+    from steergraph.editing.editors import BiasedDare
+    from steergraph.editing.specs import editor_from_dict
+
+    base, post = tiny_pair
+    with pytest.raises(EditingError, match="needs the loss gradient"):
+        edit_checkpoint(base, post, BiasedDare(by="delta_grad"), tmp_path / "g", progress=False)
+    assert not (tmp_path / "g").exists() and not _leftovers(tmp_path)
+    doubled = _copy(post, tmp_path / "doubled")
+    weights = load_file(doubled / "model.safetensors")
+    name = sorted(weights)[0]
+    save_file({name: weights[name]}, doubled / "stray.safetensors")
+    with pytest.raises(EditingError, match=f"tensor '{name}'.*in both"):
+        Checkpoint(doubled)
+    tuned = BitDelta(bits=2, levels={"w": (0.1, 0.2)}, distilled=True)
+    again = editor_from_dict(json.loads(json.dumps(tuned.to_dict())))
+    assert again.levels == {"w": [0.1, 0.2]} and again.distilled
+    edit = again.edit("w", torch.tensor([0.01, -1.0]), EditContext())
+    assert edit.tolist() == pytest.approx([0.1, -0.2])
