@@ -9,7 +9,7 @@ and peak RSS ratios, same pair, same run). Writes report.json and a plot to --ou
 the last line is one JSON object.
 
     python benchmarks/delta_bench.py --quick     # a reduced run, a few minutes
-    python benchmarks/delta_bench.py             # 28 edits, 32 calibration rows
+    python benchmarks/delta_bench.py             # 28 edits, 16 calibration rows
     python benchmarks/delta_bench.py -e dare:p=0.95 -e lowrank:rank=2
 """
 

@@ -107,11 +107,11 @@ class DeltaBenchConfig:
         q = self.quick
         return replace(
             self,
-            n_calib=self.n_calib or (12 if q else 32),
-            max_length=self.max_length or (160 if q else 256),
+            n_calib=self.n_calib or (12 if q else 16),
+            max_length=self.max_length or (160 if q else 192),
             distill_steps=self.distill_steps
             if self.distill_steps is not None
-            else (0 if q else 30),
+            else (0 if q else 20),
             repeats=self.repeats or (1 if q else 2),
             editors=self.editors or default_editors(q),
         )

@@ -5,9 +5,9 @@ the completion tokens only, as in SFT), ``messages`` (the last assistant turn is
 completion), or ``text`` (every token counts). The chat template of the tokenizer
 renders conversations; sequences longer than ``max_length`` are cut from the right,
 and rows left with no completion token are counted and dropped (all of them:
-:class:`~steergraph.errors.InputError`). :meth:`CalibrationSet.loss` is the mean
-token negative log-likelihood over the whole set, so its value does not depend on
-how the rows are batched.
+:class:`~steergraph.errors.InputError`). Rows are batched by length, so batches carry
+little padding. :meth:`CalibrationSet.loss` is the mean token negative log-likelihood
+over the whole set, so its value does not depend on how the rows are batched.
 
 Example:
     >>> from steergraph.testing import tiny_causal_lm
@@ -105,6 +105,7 @@ class CalibrationSet:
                 fix="raise max_length or shorten the prompts",
             )
         batches, tokens = [], 0
+        encoded.sort(key=lambda pair: len(pair[0]))  # batch similar lengths: little padding
         for i in range(0, len(encoded), batch_size):
             chunk = encoded[i : i + batch_size]
             width = max(len(ids) for ids, _ in chunk)
