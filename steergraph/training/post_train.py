@@ -63,8 +63,9 @@ def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Conversational rows as plain prompt/completion strings (no chat template)."""
     return [
         {
-            "prompt": f"Question: {r['prompt'][0]['content']}\nAnswer: ",
-            "completion": r["completion"][0]["content"],
+            "prompt": f"Question: {r['prompt'][0]['content']}\nAnswer:",
+            # the space opens the completion, so no token straddles the boundary
+            "completion": " " + r["completion"][0]["content"],
         }
         for r in rows
     ]
