@@ -121,15 +121,11 @@ def measured_output_change(
     probe: Any, post: str | Path, edited: str | Path, loss_post: float
 ) -> float:
     """Measured ``dL`` of a model folder made from ``post`` (e.g. mergekit's output)."""
-    import torch
-
-    from steergraph.editing.checkpoint import open_checkpoint
+    from steergraph.editing.checkpoint import float_delta, open_checkpoint
 
     p, e = open_checkpoint(post), open_checkpoint(edited)
     names = [n for n in p.names() if p.info(n).is_float]
-    direction = probe.restrict(
-        (n, e.get(n).to(torch.float32) - p.get(n).to(torch.float32)) for n in names
-    )
+    direction = probe.restrict((n, float_delta(p, e, n)) for n in names)
     with probe.shifted(direction, 1.0):
         return probe.loss() - loss_post
 

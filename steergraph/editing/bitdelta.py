@@ -66,15 +66,14 @@ def distill_bitdelta(
     from tqdm.auto import tqdm
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from steergraph.editing.checkpoint import check_pair, open_checkpoint
+    from steergraph.editing.checkpoint import float_delta
     from steergraph.editing.encoding import block_means, sign_codes
-    from steergraph.editing.stream import _check_editor
+    from steergraph.editing.stream import prepare_edit
 
     if steps < 1 or lr <= 0:
         raise InputError(f"steps={steps}, lr={lr}", fix="use steps >= 1 and lr > 0")
     started = time.perf_counter()
-    b, p = open_checkpoint(base), open_checkpoint(post)
-    targeted = _check_editor(editor, p, check_pair(b, p))
+    b, (p,), targeted = prepare_edit(base, [post], editor)
     model = AutoModelForCausalLM.from_pretrained(str(p.folder), dtype=torch.float32).eval()
     model.requires_grad_(False)
     if isinstance(calibration, CalibrationSet):
@@ -89,7 +88,7 @@ def distill_bitdelta(
     init: dict[str, Any] = {}
     for name in targeted:
         w_base = b.get(name).to(torch.float32)
-        delta = p.get(name).to(torch.float32) - w_base
+        delta = float_delta(b, p, name)
         positive, codes = sign_codes(delta, editor.bits)
         init[name] = block_means(delta, codes, n_levels)
         sign = (positive.to(torch.int8) * 2 - 1).reshape(delta.shape)

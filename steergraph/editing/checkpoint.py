@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,9 @@ __all__ = [
     "TensorInfo",
     "check_pair",
     "dtype_name",
+    "float_delta",
     "open_checkpoint",
+    "tensor_progress",
     "torch_dtype",
 ]
 
@@ -322,3 +325,17 @@ def check_pair(base: Checkpoint, post: Checkpoint) -> list[str]:
                 fix="save both models in one dtype, e.g. model.to(torch.float32).save_pretrained()",
             )
     return [n for n, t in post.tensors.items() if t.is_float]
+
+
+def float_delta(base: Checkpoint, post: Checkpoint, name: str) -> Any:
+    """``post[name] - base[name]`` in float32 (one tensor read from each)."""
+    import torch
+
+    return post.get(name).to(torch.float32).sub_(base.get(name).to(torch.float32))
+
+
+def tensor_progress(names: Sequence[str], desc: str, enabled: bool) -> Any:
+    """A progress bar over tensor names (silent when ``enabled`` is false)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(names, desc=desc, unit="tensor", disable=not enabled, leave=False)

@@ -40,10 +40,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from steergraph.editing.checkpoint import Checkpoint, check_pair, dtype_name, open_checkpoint
+from steergraph.editing.checkpoint import (
+    Checkpoint,
+    dtype_name,
+    float_delta,
+    open_checkpoint,
+    tensor_progress,
+)
 from steergraph.editing.editors import DeltaEditor, EditContext
 from steergraph.editing.encoding import Encoded, apply_encoded, encode_patch
-from steergraph.editing.writer import CheckpointWriter
+from steergraph.editing.writer import CheckpointWriter, tensor_bytes
 from steergraph.errors import EditingError
 
 __all__ = ["FORMAT", "DeltaFile", "DeltaFileInfo", "apply_delta", "write_delta"]
@@ -77,7 +83,7 @@ class _Spool:
         self.offset = 0
 
     def add(self, key: str, tensor: Any) -> None:
-        data = tensor.detach().contiguous().reshape(-1).view(dtype=_u8()).numpy()
+        data = tensor_bytes(tensor)
         self._fh.write(memoryview(data))
         self.header[key] = {
             "dtype": dtype_name(tensor.dtype),
@@ -105,12 +111,6 @@ class _Spool:
         self._fh.close()
 
 
-def _u8() -> Any:
-    import torch
-
-    return torch.uint8
-
-
 def write_delta(
     base: str | Path | Checkpoint,
     post: str | Path | Checkpoint,
@@ -122,35 +122,25 @@ def write_delta(
     progress: bool = True,
 ) -> DeltaFileInfo:
     """Encode ``editor(W_post - W_base)`` into ``out_file`` (see the module docstring)."""
-    import torch
-    from tqdm.auto import tqdm
-
-    from steergraph.editing.stream import _check_editor
+    from steergraph.editing.stream import prepare_edit
 
     out = Path(out_file)
     if out.exists() and not overwrite:
         raise EditingError(
             f"{out} already exists", fix="choose another file or pass overwrite=True"
         )
-    b, p = open_checkpoint(base), open_checkpoint(post)
-    names = check_pair(b, p)
     ctx = ctx or EditContext()
-    targeted = set(_check_editor(editor, p, names, ctx))
+    b, (p,), names = prepare_edit(base, [post], editor, ctx)
+    targeted = set(names)
     out.parent.mkdir(parents=True, exist_ok=True)
     spool = _Spool(out.parent)
     tensors: dict[str, Any] = {}
     kinds: dict[str, int] = {}
     try:
-        for name in tqdm(
-            p.names(),
-            desc=f"encoding -> {out.name}",
-            unit="tensor",
-            disable=not progress,
-            leave=False,
-        ):
+        for name in tensor_progress(p.names(), f"encoding -> {out.name}", progress):
             info = p.info(name)
             if name in targeted:
-                delta = p.get(name).to(torch.float32).sub_(b.get(name).to(torch.float32))
+                delta = float_delta(b, p, name)
                 enc = editor.encode(name, delta, ctx)
                 del delta
             else:  # left alone: the post model's values, exactly, where they changed
@@ -229,7 +219,6 @@ def apply_delta(
     progress: bool = True,
 ) -> Path:
     """Write ``out``: the base model with the delta file's edit applied."""
-    from tqdm.auto import tqdm
 
     b = open_checkpoint(base)
     delta = delta_file if isinstance(delta_file, DeltaFile) else DeltaFile(delta_file)
@@ -246,13 +235,7 @@ def apply_delta(
     with CheckpointWriter(
         out, layout, copy_from=copy_from, overwrite=overwrite, record=record
     ) as w:
-        for name in tqdm(
-            b.names(),
-            desc=f"applying -> {Path(out).name}",
-            unit="tensor",
-            disable=not progress,
-            leave=False,
-        ):
+        for name in tensor_progress(b.names(), f"applying -> {Path(out).name}", progress):
             tensor = b.get(name)
             if name in delta.tensors:
                 tensor = apply_encoded(tensor, delta.encoded(name))

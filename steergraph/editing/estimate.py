@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -297,7 +298,6 @@ def evaluate_edits(
     absolute ``|dL|`` counted as competitive (default ``band_fraction`` of the
     post-training gain on the calibration set).
     """
-    import torch
     from tqdm.auto import tqdm
 
     from steergraph.editing.checkpoint import open_checkpoint
@@ -330,7 +330,7 @@ def evaluate_edits(
         )
         with probe.shifted(direction, 1.0):
             measured = probe.loss() - loss_post
-        norm = float(torch.sqrt(sum((d.double() ** 2).sum() for d in direction.values())))
+        norm = math.sqrt(sum(float(d.norm()) ** 2 for d in direction.values()))  # no copies
         report.estimates.append(
             DeltaEstimate(
                 label=editor.label(),

@@ -30,12 +30,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from steergraph.editing.checkpoint import Checkpoint, check_pair, open_checkpoint, torch_dtype
+from steergraph.editing.checkpoint import (
+    Checkpoint,
+    check_pair,
+    float_delta,
+    open_checkpoint,
+    tensor_progress,
+    torch_dtype,
+)
 from steergraph.editing.editors import DeltaEditor, EditContext, Ties
 from steergraph.editing.writer import CheckpointWriter
 from steergraph.errors import EditingError
 
-__all__ = ["EditResult", "edit_checkpoint", "edited_deltas", "merge_checkpoints"]
+__all__ = ["EditResult", "edit_checkpoint", "edited_deltas", "merge_checkpoints", "prepare_edit"]
 
 Source = str | Path | Checkpoint
 
@@ -52,17 +59,28 @@ class EditResult:
     record: dict[str, Any] = field(default_factory=dict)
 
 
-def _progress(items: Sequence[str], desc: str, enabled: bool) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc=desc, unit="tensor", disable=not enabled, leave=False)
+def prepare_edit(
+    base: Source,
+    posts: Sequence[Source],
+    editor: DeltaEditor,
+    ctx: EditContext | None = None,
+) -> tuple[Checkpoint, list[Checkpoint], list[str]]:
+    """Open the models, check that every post model pairs with the base and that the
+    editor can edit each tensor it targets; return ``(base, posts, targeted names)``.
+    Every editing entry point starts here, so nothing is written before these checks."""
+    b = open_checkpoint(base)
+    ps = [open_checkpoint(p) for p in posts]
+    names = check_pair(b, ps[0])
+    for other in ps[1:]:
+        check_pair(b, other)
+    return b, ps, _check_editor(editor, ps[0], names, ctx)
 
 
 def _check_editor(
     editor: DeltaEditor,
     post: Checkpoint,
     names: Sequence[str],
-    ctx: EditContext | None = None,
+    ctx: EditContext | None,
 ) -> list[str]:
     """The tensors ``editor`` changes, after checking its settings against each."""
     if editor.needs_grads and (ctx is None or ctx.grads is None):
@@ -109,7 +127,7 @@ def _stream(
         record=record,
     )
     with writer:
-        for name in _progress(first.names(), f"editing -> {out.name}", progress):
+        for name in tensor_progress(first.names(), f"editing -> {out.name}", progress):
             if name not in targeted:  # left alone: the (first) post model's tensor
                 writer.write(name, first.get(name))
                 continue
@@ -142,12 +160,7 @@ def _run_edit(
 ) -> EditResult:
     """Check everything, then stream ``out`` (shared by editing and merging)."""
     started = time.perf_counter()
-    b = open_checkpoint(base)
-    ps = [open_checkpoint(p) for p in posts]
-    names = check_pair(b, ps[0])
-    for other in ps[1:]:
-        check_pair(b, other)
-    targeted = _check_editor(editor, ps[0], names, ctx)
+    b, ps, targeted = prepare_edit(base, posts, editor, ctx)
     record = {
         "editor": editor.to_dict(),
         "label": editor.label(),
@@ -237,12 +250,8 @@ def edited_deltas(
 ) -> Iterator[tuple[str, Any]]:
     """``(name, edited delta - delta)`` for every targeted tensor: the change the edit
     makes to ``W_post`` (float32), one tensor at a time."""
-    b, p = open_checkpoint(base), open_checkpoint(post)
-    names = check_pair(b, p)
     ctx = ctx or EditContext()
-    targeted = _check_editor(editor, p, names, ctx)
-    for name in _progress(targeted, editor.label(), progress):
-        import torch
-
-        delta = p.get(name).to(torch.float32) - b.get(name).to(torch.float32)
+    b, (p,), targeted = prepare_edit(base, [post], editor, ctx)
+    for name in tensor_progress(targeted, editor.label(), progress):
+        delta = float_delta(b, p, name)
         yield name, editor.edit(name, delta, ctx) - delta

@@ -39,7 +39,7 @@ from typing import Any, BinaryIO
 from steergraph.editing.checkpoint import DTYPE_BYTES, INDEX, torch_dtype
 from steergraph.errors import EditingError
 
-__all__ = ["WEIGHT_SUFFIXES", "CheckpointWriter", "copy_model_files"]
+__all__ = ["WEIGHT_SUFFIXES", "CheckpointWriter", "copy_model_files", "tensor_bytes"]
 
 #: files of a model folder that hold weights (not copied beside edited weights)
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf", ".ckpt", ".msgpack", ".h5")
@@ -160,7 +160,7 @@ class CheckpointWriter:
                 tensor=name,
             )
         k, offset, nbytes = self._where[name]
-        data = tensor.detach().contiguous().reshape(-1).view(dtype=_u8()).numpy()
+        data = tensor_bytes(tensor)
         if data.nbytes != nbytes:
             raise EditingError(f"{data.nbytes} bytes, expected {nbytes}", tensor=name)
         fh = self._files[k]
@@ -215,7 +215,8 @@ class CheckpointWriter:
             raise
 
 
-def _u8() -> Any:
+def tensor_bytes(tensor: Any) -> Any:
+    """A tensor's raw bytes as a uint8 numpy array (no copy for a contiguous tensor)."""
     import torch
 
-    return torch.uint8
+    return tensor.detach().contiguous().reshape(-1).view(dtype=torch.uint8).numpy()
