@@ -45,11 +45,13 @@ demo: install install-llamacpp
 		--input doc=README.md --output text --output words \
 		--png catp-plan.png --db $(VENV)/catp-demo.sqlite
 
+# every tier CI runs; the 25 slowest tests are listed at the end
 test: install install-llamacpp
-	$(BIN)/python -m pytest -q --timeout 900
+	$(BIN)/python -m pytest -q --timeout 900 --durations=25
 
+# the inner loop: unit tests and doctests, no real model, no notebook (under 3 minutes)
 test-fast: install install-llamacpp
-	$(BIN)/python -m pytest -q -m "not e2e" --timeout 300
+	$(BIN)/python -m pytest -q -m "not e2e and not notebook" --timeout 300 --durations=10
 
 lint: install
 	$(BIN)/ruff check .

@@ -37,3 +37,27 @@ def tiny_gguf(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny-gguf")
     export_gguf(model, folder, tokenizer=tok, dtype="f32")
     return folder, model, tok
+
+
+def _qwen_missing() -> str | None:
+    """Why the Qwen2.5-Coder tier cannot run here, or None when it can."""
+    from steergraph.llm.embedded import EMBEDDED_MODELS
+
+    tier = [m for name, m in EMBEDDED_MODELS.items() if name.startswith("qwen")]
+    if not tier:
+        return "the Qwen2.5-Coder tier is not an embedded model of this version"
+    absent = [m.name for m in tier if not m.package_installed()]
+    if absent:
+        return f"the Qwen2.5-Coder model package is not installed for {', '.join(absent)}"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``qwen`` skip with a one-line reason when the tier is absent."""
+    marked = [item for item in items if item.get_closest_marker("qwen")]
+    if not marked:
+        return
+    reason = _qwen_missing()
+    if reason:
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=reason))

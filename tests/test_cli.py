@@ -4,7 +4,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from steergraph.cli import app
+from steergraph.cli import app, main
 
 runner = CliRunner()
 
@@ -14,6 +14,34 @@ def run_cli(*args):
     return subprocess.run(
         [sys.executable, "-m", "steergraph.cli", *args], capture_output=True, text=True, timeout=300
     )
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run :func:`steergraph.cli.main` in this process, as the console script does: the
+    exit code and what reached stdout/stderr (a subprocess per case costs ~6 s of imports).
+    An exception that escapes ``main`` fails the test, as a traceback would."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        monkeypatch.setattr(sys, "argv", ["steergraph", *args])
+        capsys.readouterr()
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+    return run
+
+
+def test_the_console_script_exits_2_with_one_line():
+    """The real entry point in a subprocess, once: the in-process cases below stand for it."""
+    proc = run_cli("viz", "nograph")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip() and "Fontconfig" not in line]
+    assert len(lines) == 1 and "no graph named 'nograph'" in lines[0] and "fix:" in lines[0]
 
 
 def test_help_lists_commands():
@@ -76,8 +104,8 @@ def test_models_lists_both():
         (["sso", "generate", "--builtin", "2", "--principles", "/no/p.json"], "does not exist"),
     ],
 )
-def test_user_errors_are_one_line_without_traceback(args, needle):
-    proc = run_cli(*args)
+def test_user_errors_are_one_line_without_traceback(cli, args, needle):
+    proc = cli(*args)
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip() and "Fontconfig" not in line]
     assert len(lines) == 1, proc.stderr
@@ -93,10 +121,10 @@ def test_user_errors_are_one_line_without_traceback(args, needle):
         ("\n\n", "holds no problems"),
     ],
 )
-def test_verify_problem_files_are_checked(tmp_path, content, needle):
+def test_verify_problem_files_are_checked(cli, tmp_path, content, needle):
     path = tmp_path / "problems.jsonl"
     path.write_text(content)
-    proc = run_cli("verify", "run", "--problems", str(path))
+    proc = cli("verify", "run", "--problems", str(path))
     assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -109,30 +137,30 @@ def test_verify_problem_files_are_checked(tmp_path, content, needle):
         ("p.txt", "\n \n", "holds no prompts"),
     ],
 )
-def test_sso_prompt_files_are_checked(tmp_path, name, content, needle):
+def test_sso_prompt_files_are_checked(cli, tmp_path, name, content, needle):
     path = tmp_path / name
     path.write_text(content)
-    proc = run_cli("sso", "generate", "--prompts", str(path))
+    proc = cli("sso", "generate", "--prompts", str(path))
     assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_sso_train_checks_rows(tmp_path):
+def test_sso_train_checks_rows(cli, tmp_path):
     path = tmp_path / "sso.jsonl"
     path.write_text('{"prompt": [], "chosen": []}\n')
-    proc = run_cli("sso", "train", "--data", str(path))
+    proc = cli("sso", "train", "--data", str(path))
     assert proc.returncode == 2 and "line 1 lacks" in proc.stderr and "neutral" in proc.stderr
 
 
-def test_non_utf8_file(tmp_path):
+def test_non_utf8_file(cli, tmp_path):
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("café".encode("latin-1"))
-    proc = run_cli("chat", "--file", str(bad))
+    proc = cli("chat", "--file", str(bad))
     assert proc.returncode == 2 and "not UTF-8" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_structrag_ask_with_only_unusable_files_names_them(tmp_path):
+def test_structrag_ask_with_only_unusable_files_names_them(cli, tmp_path):
     (tmp_path / "blob.bin").write_bytes(b"\x00\x01")
     (tmp_path / "empty.txt").write_text("")
-    proc = run_cli("structrag", "ask", "--docs", str(tmp_path), "Anything?")
+    proc = cli("structrag", "ask", "--docs", str(tmp_path), "Anything?")
     assert proc.returncode == 2
     assert "blob.bin" in proc.stderr and "fix:" in proc.stderr

@@ -39,7 +39,7 @@ from steergraph.agents.verifiers import CodeTestVerifier, ExactMatch, Problem, V
 from steergraph.asyncio_utils import run_sync
 from steergraph.bench.verify_throughput import bench_sampling, bench_sandbox
 
-__all__ = ["BenchConfig", "run_verify_bench"]
+__all__ = ["BenchConfig", "run_verify_bench", "select_problems"]
 
 ARITH_SYSTEM = "Solve the problem. Finish with a line 'The answer is N.' where N is a number."
 
@@ -77,6 +77,18 @@ class BenchConfig:
             rft_epochs=2,
             train_easiest_first=True,
         )
+
+
+def select_problems(cfg: BenchConfig) -> tuple[list[Problem], list[Problem]]:
+    """The (train, test) HumanEval problems ``cfg`` runs: the test split in its order,
+    cut to ``test_limit``; the training split (shortest reference solutions first when
+    ``train_easiest_first``), cut to ``train_limit``."""
+    from steergraph.data.humaneval import humaneval_split, load_humaneval
+
+    train, test = humaneval_split(load_humaneval())
+    if cfg.train_easiest_first:
+        train = sorted(train, key=lambda p: len(p.metadata["canonical_solution"]))
+    return train[: cfg.train_limit], test[: cfg.test_limit]
 
 
 def _humaneval_messages(problem: Problem) -> list[Any]:
@@ -259,7 +271,6 @@ def run_verify_bench(cfg: BenchConfig, log: Callable[[str], Any] = print) -> dic
     """Run every part; return the report (``report["final"]`` is the JSON line)."""
     import json
 
-    from steergraph.data.humaneval import humaneval_split, load_humaneval
     from steergraph.errors import CapabilityError
     from steergraph.llm.loading import load_chat_model
     from steergraph.llm.local import LocalChatModel
@@ -275,10 +286,7 @@ def run_verify_bench(cfg: BenchConfig, log: Callable[[str], Any] = print) -> dic
     started = time.perf_counter()
     report: dict[str, Any] = {"config": {k: str(v) for k, v in asdict(cfg).items()}}
     report["sandbox"] = bench_sandbox(cfg.sandbox_programs, log)
-    train, test = humaneval_split(load_humaneval())
-    if cfg.train_easiest_first:
-        train = sorted(train, key=lambda p: len(p.metadata["canonical_solution"]))
-    train, test = train[: cfg.train_limit], test[: cfg.test_limit]
+    train, test = select_problems(cfg)
     report["sampling"] = bench_sampling(
         llm,
         [_humaneval_messages(p) for p in test[: cfg.throughput_prompts]],

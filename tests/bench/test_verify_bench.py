@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from langchain_core.messages import HumanMessage
 
-from steergraph.bench.verify import BenchConfig, _plot
+from steergraph.bench.verify import BenchConfig, _plot, select_problems
 from steergraph.bench.verify_throughput import bench_sampling
 
 
-def test_quick_config_is_smaller_than_full():
+def test_quick_config_takes_the_first_test_problems_and_the_easiest_training_ones():
     quick, full = BenchConfig.quick_config(), BenchConfig()
-    assert quick.test_limit < 164 and full.test_limit is None and quick.n == full.n == 8
+    q_train, q_test = select_problems(quick)
+    f_train, f_test = select_problems(full)
+    train_ids, test_ids = {p.id for p in f_train}, {p.id for p in f_test}
+    assert len(train_ids) + len(test_ids) == 164 and not train_ids & test_ids
+    assert [p.id for p in q_test] == [p.id for p in f_test[: quick.test_limit]]  # never reordered
+    assert len(q_train) == quick.train_limit and {p.id for p in q_train} <= train_ids
+    lengths = sorted(len(p.metadata["canonical_solution"]) for p in f_train)
+    assert [len(p.metadata["canonical_solution"]) for p in q_train] == lengths[: len(q_train)]
+    assert quick.n == full.n == 8  # the quick run still samples best-of-8
 
 
 def test_sampling_measures_both_ways(tiny_llm):

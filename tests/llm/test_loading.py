@@ -4,6 +4,7 @@ from langchain_core.language_models import BaseChatModel
 from steergraph.errors import ModelPackageMissingError, ModelSpecError, SteergraphError
 from steergraph.llm import load_chat_model, parse_spec
 from steergraph.llm.embedded import EMBEDDED_MODELS, EmbeddedModel, get_embedded
+from steergraph.llm.local import LocalChatModel
 from steergraph.testing import ScriptedChatModel
 
 
@@ -53,7 +54,13 @@ def test_local_folder_loads(tmp_path):
     tok.save_pretrained(tmp_path)
     llm = load_chat_model(f"local:{tmp_path}", max_new_tokens=3)
     assert isinstance(llm, BaseChatModel)
-    assert isinstance(llm.invoke("hi").content, str)
+    # the same weights and tokenizer as the model in memory: the same log-probs (fp32)
+    direct = LocalChatModel.from_model(model, tok, max_new_tokens=3)
+    (loaded,), (kept,) = llm.score("hi", "hello there"), direct.score("hi", "hello there")
+    assert loaded.token_ids == kept.token_ids
+    assert loaded.logprobs == pytest.approx(kept.logprobs, abs=1e-4)
+    reply = llm.invoke("hi")
+    assert 0 < reply.usage_metadata["output_tokens"] <= 3
 
 
 def test_missing_model_package_names_the_install_command():

@@ -177,7 +177,15 @@ def test_tool_history_renders(tiny_llm):
         AIMessage("", tool_calls=[{"name": "add", "args": {"a": 1, "b": 2}, "id": "c1"}]),
         ToolMessage("3", tool_call_id="c1"),
     ]
-    assert isinstance(tiny_llm.bind_tools([add]).invoke(history).content, str)
+    bound = tiny_llm.bind_tools([add])
+    prompt, _, names = tiny_llm._prepare(history, dict(bound.kwargs))
+    assert names == {"add"}
+    # the earlier call, its result and the system prompt all reach the model, in order
+    call = '<tool_call>{"name": "add", "arguments": {"a": 1, "b": 2}}</tool_call>'
+    assert prompt.index("be brief") < prompt.index("add 1 and 2") < prompt.index(call)
+    assert prompt.rstrip().endswith("<|im_start|>tool\n3<|im_end|>\n<|im_start|>assistant")
+    out = bound.invoke(history)
+    assert out.usage_metadata["input_tokens"] == len(tiny_llm.tokenizer(prompt)["input_ids"])
 
 
 @pytest.mark.parametrize("prompt", ["", "   ", [SystemMessage("only a system prompt")]])

@@ -12,6 +12,7 @@ from transformers import AutoModelForCausalLM
 
 from steergraph.agents.verifiers.base import Problem, Verdict, Verifier
 from steergraph.errors import CapabilityError, InputError
+from steergraph.llm.local import LocalChatModel
 from steergraph.testing import tiny_causal_lm, tiny_chat_model
 from steergraph.training.feedback import (
     Scored,
@@ -104,6 +105,8 @@ def test_train_sft_updates_the_chat_models_own_weights_and_saves(tmp_path):
     chat = tiny_chat_model(seed=0, max_new_tokens=4)
     model = chat.hf_model
     before = _probe(model)
+    question, answer = PROBLEMS[0].prompt, f"The answer is {PROBLEMS[0].answer}."
+    (untrained,) = chat.score(question, answer)
     data = sft_dataset(_scored())
     result = train_sft(
         chat, data, output_dir=tmp_path / "sft", max_steps=3, learning_rate=1e-3, **QUIET
@@ -111,12 +114,14 @@ def test_train_sft_updates_the_chat_models_own_weights_and_saves(tmp_path):
     _check_trained(result, model, before, 3)
     assert chat.hf_model is model  # trained in place
     assert result.losses[-1] < result.losses[0]
-    assert isinstance(chat.invoke("What is 1+2?").content, str)
+    (trained,) = chat.score(question, answer)  # the chat model serves the new weights
+    assert trained.total > untrained.total
     # reloadable: the saved weights are the trained ones
     saved = AutoModelForCausalLM.from_pretrained(result.output_dir, dtype=torch.float32)
     assert torch.equal(_probe(saved), _probe(model))
     again = policy_from(result.output_dir, export=False, engine="hf", max_new_tokens=4)
-    assert isinstance(again.invoke("hi").content, str)
+    (reloaded,) = again.score(question, answer)
+    assert reloaded.logprobs == pytest.approx(trained.logprobs, abs=1e-4)
 
 
 def test_trained_policy_exports_to_gguf_and_serves(tmp_path):
@@ -129,7 +134,11 @@ def test_trained_policy_exports_to_gguf_and_serves(tmp_path):
     policy = policy_from(result.output_dir, dtype="f32", max_new_tokens=4)
     assert (result.output_dir / "model.gguf").is_file()
     assert policy.engine_name == ("gguf" if llama_cpp_available() else "hf")
-    assert isinstance(policy.invoke("What is 1+2?").content, str)
+    # the served policy (f32 GGUF on llama.cpp) gives the trained weights' log-probs
+    (served,) = policy.score("What is 1+2?", "The answer is 3.")
+    (trained,) = LocalChatModel.from_model(model, tok).score("What is 1+2?", "The answer is 3.")
+    assert served.token_ids == trained.token_ids
+    assert served.logprobs == pytest.approx(trained.logprobs, abs=1e-3)
     # training again into the same folder drops the now stale GGUF
     train_sft(
         (model, tok), sft_dataset(_scored()), output_dir=result.output_dir, max_steps=1, **QUIET
