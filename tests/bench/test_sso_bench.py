@@ -32,6 +32,7 @@ def test_quick_config_and_bad_counts():
         SSOBenchConfig(eval_prompts=0)
 
 
+@pytest.mark.slow
 def test_run_end_to_end_on_a_tiny_model(tmp_path):
     judge = ScriptedChatModel(responses=[{"better": "A"}], cycle=True)
     cfg = SSOBenchConfig(

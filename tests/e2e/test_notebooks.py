@@ -1,19 +1,130 @@
-"""Execute every notebook in examples/ (on the embedded model)."""
+"""Execute every notebook in examples/ on the embedded model, at a small size.
 
+A notebook's cell tagged ``parameters`` (papermill's convention) holds its sizes; the
+test inserts a cell after it with smaller values from :data:`SMALL`, runs the notebook
+with nbclient and checks what it printed against :data:`CHECKS`: patterns that must
+appear, some with a condition on the numbers they capture.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.notebook]
 
 NOTEBOOKS = sorted((Path(__file__).parents[2] / "examples").glob("*.ipynb"))
+
+#: parameter values injected after each notebook's ``parameters`` cell
+SMALL: dict[str, dict[str, object]] = {
+    "sso.ipynb": {
+        "N_QUERIES": 4,
+        "MAX_NEW_TOKENS": 40,
+        "TRAIN_STEPS": 2,
+        "LOOP_QUERIES": 3,
+        "LOOP_NEW_TOKENS": 32,
+        "EVAL_QUERIES": 2,
+    },
+    "verify.ipynb": {
+        "HE_PROBLEMS": 1,
+        "HE_N": 2,
+        "HE_TOKENS": 160,
+        "SC_N": 4,
+        "ARITH_TOKENS": 96,
+        "LOOP_PROBLEMS": 4,
+        "LOOP_ROUNDS": 2,
+        "COMPARE_PROBLEMS": 2,
+    },
+    "structrag.ipynb": {
+        "COMPARE_FAMILIES": ["step_count"],
+        "ROUTER_FAMILIES": ["largest_package", "package_field"],
+        "ROUTER_STEPS": 1,
+    },
+}
+
+Check = tuple[str, Callable[[re.Match], bool] | None]
+
+
+def _num(m: re.Match, i: int) -> float:
+    return float(m.group(i))
+
+
+#: (pattern, condition on its match or None) that each notebook's printed text must hold
+CHECKS: dict[str, list[Check]] = {
+    "quickstart.ipynb": [
+        (r"engine of 'local': (gguf|hf)", None),
+        # the true sentence is more likely than the absurd one under the real model
+        (r"mean log-prob: (-?\d+\.\d+) vs (-?\d+\.\d+)", lambda m: _num(m, 1) > _num(m, 2)),
+    ],
+    "catp.ipynb": [
+        (r"makespan: concurrent ([\d.]+) ms; sequential ([\d.]+) ms", None),
+        (r"summarize_lead", None),  # the plan error names the step whose type is wrong
+    ],
+    "delta_editing.ipynb": [
+        (r"SFT: \d+ steps, loss ([\d.]+) -> ([\d.]+)", lambda m: _num(m, 2) < _num(m, 1)),
+        (r"([\d.]+)x smaller", lambda m: _num(m, 1) > 4),  # 1-bit signs + a scale per matrix
+    ],
+    "sso.ipynb": [
+        (r"(\d+) replies in [\d.]+ s", lambda m: int(m.group(1)) == 3 * 4),
+        (r"kept (\d+) of (\d+) \| trained", lambda m: int(m.group(1)) <= int(m.group(2))),
+        (r"'instructed'", None),
+    ],
+    "verify.ipynb": [
+        (r"fine +ok=True +45", None),
+        (r"infinite loop +ok=False", None),
+        (r"memory bomb +ok=False", None),
+        (r"network +ok=False", None),
+        (r"canonical +passed=True", None),
+        (r"wrong +passed=False", None),
+        (r"not code +passed=False", None),
+        (r"self-consistency votes:", None),
+    ],
+    "structrag.ipynb": [
+        # the table parsed from the records computes the gold answer exactly
+        (r"largest by pandas: (\S+) \| gold: (\S+)", lambda m: m.group(1) == m.group(2)),
+        (r"document issues: .*empty\.txt.*image\.png|document issues: .*image\.png.*empty", None),
+        (r"trained: ", None),
+    ],
+}
+
+
+def _inject(nb: nbformat.NotebookNode, values: dict[str, object]) -> None:
+    index = next(
+        i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])
+    )
+    known = set(re.findall(r"^([A-Z_][A-Z0-9_]*) =", nb.cells[index].source, flags=re.M))
+    assert set(values) <= known, f"not parameters of this notebook: {set(values) - known}"
+    cell = nbformat.v4.new_code_cell("\n".join(f"{k} = {v!r}" for k, v in values.items()))
+    cell.metadata["tags"] = ["injected-parameters"]
+    nb.cells.insert(index + 1, cell)
+
+
+def _printed(nb: nbformat.NotebookNode) -> str:
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.output_type == "stream":
+                parts.append(out.text)
+            elif out.output_type in ("execute_result", "display_data"):
+                parts.append(out.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
+def test_every_notebook_has_checks():
+    assert {p.name for p in NOTEBOOKS} == set(CHECKS)
+    assert set(SMALL) <= set(CHECKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_executes(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
+    if path.name in SMALL:
+        _inject(nb, SMALL[path.name])
     NotebookClient(
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()
@@ -25,3 +136,9 @@ def test_notebook_executes(path, tmp_path):
         if o.output_type == "error"
     ]
     assert not errors
+    text = _printed(nb)
+    for pattern, condition in CHECKS[path.name]:
+        match = re.search(pattern, text)
+        assert match, f"{path.name} did not print {pattern!r}"
+        if condition is not None:
+            assert condition(match), f"{path.name}: {match.group(0)!r} fails its check"

@@ -180,6 +180,7 @@ def test_an_invalid_grammar_fails_when_bound(engines):
         LocalChatModel(engine=gguf).with_grammar("start: missing_rule")
 
 
+@pytest.mark.slow
 def test_a_policy_trained_by_trl_is_served_by_llama_cpp(tmp_path, monkeypatch):
     """SFT a tiny Llama with TRL, export the saved folder, serve it with local+gguf."""
     from datasets import Dataset

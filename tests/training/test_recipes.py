@@ -124,6 +124,7 @@ def test_train_sft_updates_the_chat_models_own_weights_and_saves(tmp_path):
     assert reloaded.logprobs == pytest.approx(trained.logprobs, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_trained_policy_exports_to_gguf_and_serves(tmp_path):
     from steergraph.llm.llamacpp_runtime import llama_cpp_available
 
