@@ -1,4 +1,5 @@
-"""The ``steergraph`` command line: ``models``, ``chat``, ``demo``, ``viz``.
+"""The ``steergraph`` command line: ``models``, ``chat``, ``demo``, ``viz``, ``methods``,
+and one sub-command per registered method (:mod:`steergraph.methods`).
 
 User errors (a :class:`~steergraph.errors.SteergraphError`) print one line and exit
 with status 2; no traceback.
@@ -8,6 +9,7 @@ Example:
     $ steergraph chat "What is LangGraph?"
     $ steergraph demo --out demo.png
     $ steergraph viz demo --out demo.mmd
+    $ steergraph methods --langgraph-json langgraph.json
 """
 
 from __future__ import annotations
@@ -36,17 +38,12 @@ app.add_typer(models_app, name="models")
 
 
 def _add_method_apps() -> None:
-    from steergraph.cli_catp import catp_app
-    from steergraph.cli_edit import edit_app
-    from steergraph.cli_sso import sso_app
-    from steergraph.cli_structrag import structrag_app
-    from steergraph.cli_verify import verify_app
+    """Each registered method's sub-app under its command (steergraph.methods)."""
+    from steergraph.lazy import resolve
+    from steergraph.methods import METHODS
 
-    app.add_typer(catp_app, name="catp")
-    app.add_typer(verify_app, name="verify")
-    app.add_typer(structrag_app, name="structrag")
-    app.add_typer(sso_app, name="sso")
-    app.add_typer(edit_app, name="edit")
+    for method in METHODS.values():
+        app.add_typer(resolve(method.cli), name=method.command)
 
 
 _add_method_apps()
@@ -242,6 +239,28 @@ def viz(
         return
     path = write_graph_picture(build_graph(graph), out)
     console.print(f"wrote {path}")
+
+
+@app.command("methods")
+def methods_(
+    langgraph_json: Annotated[
+        Path | None, typer.Option(help="write the LangGraph server config (langgraph.json) here")
+    ] = None,
+) -> None:
+    """List the registered methods: graphs, command, notebook, benchmark."""
+    from steergraph.methods import METHODS, langgraph_config
+
+    table = Table(title="methods (steergraph.methods)")
+    for col in ("slug", "title", "graphs", "command", "notebook", "benchmark"):
+        table.add_column(col)
+    for m in METHODS.values():
+        table.add_row(
+            m.slug, m.title, ", ".join(m.graphs), f"steergraph {m.command}", m.notebook, m.benchmark
+        )
+    console.print(table)
+    if langgraph_json is not None:
+        langgraph_json.write_text(json.dumps(langgraph_config(), indent=2) + "\n")
+        console.print(f"wrote {langgraph_json}")
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "GraphNotFoundError",
     "InputError",
     "InputFileError",
+    "MethodNotFoundError",
     "ModelLoadError",
     "ModelPackageMissingError",
     "ModelSpecError",
@@ -108,6 +109,12 @@ class GraphNotFoundError(InputError):
     """A graph name that is not registered."""
 
     code = "graph-not-found"
+
+
+class MethodNotFoundError(InputError):
+    """A method slug that is not in the registry (:mod:`steergraph.methods`)."""
+
+    code = "method-not-found"
 
 
 class ToolDefinitionError(InputError):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 
@@ -37,6 +40,36 @@ def tiny_gguf(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny-gguf")
     export_gguf(model, folder, tokenizer=tok, dtype="f32")
     return folder, model, tok
+
+
+@pytest.fixture(scope="session")
+def tiny_pair(tmp_path_factory):
+    """A tiny (base, post-trained) model pair on disk (editing and the delta graph)."""
+    from steergraph.testing import tiny_model_pair
+
+    return tiny_model_pair(tmp_path_factory.mktemp("pair"))
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run :func:`steergraph.cli.main` in this process, as the console script does: the
+    exit code and what reached stdout/stderr (a subprocess per case costs ~6 s of imports).
+    An exception that escapes ``main`` fails the test, as a traceback would."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        monkeypatch.setattr(sys, "argv", ["steergraph", *args])
+        capsys.readouterr()
+        code = 0
+        try:
+            from steergraph.cli import main
+
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+    return run
 
 
 def _qwen_missing() -> str | None:

@@ -4,7 +4,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from steergraph.cli import app, main
+from steergraph.cli import app
 
 runner = CliRunner()
 
@@ -14,26 +14,6 @@ def run_cli(*args):
     return subprocess.run(
         [sys.executable, "-m", "steergraph.cli", *args], capture_output=True, text=True, timeout=300
     )
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """Run :func:`steergraph.cli.main` in this process, as the console script does: the
-    exit code and what reached stdout/stderr (a subprocess per case costs ~6 s of imports).
-    An exception that escapes ``main`` fails the test, as a traceback would."""
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        monkeypatch.setattr(sys, "argv", ["steergraph", *args])
-        capsys.readouterr()
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-        out = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
-
-    return run
 
 
 def test_the_console_script_exits_2_with_one_line():

@@ -1,37 +1,30 @@
 """One module per method: typed state, nodes, edges, ``build_<method>_graph()``.
 
-``GRAPHS`` maps each registered graph's name to its factory; the CLI's ``viz`` and
-``langgraph.json`` list the same graphs.
+``GRAPHS`` maps each registered graph's name to its factory. It is derived from the
+method registry (:mod:`steergraph.methods`), as are the CLI's ``viz`` and
+``langgraph.json``; a factory's module is imported when it is first looked up, so
+``import steergraph.graphs`` loads no torch.
 
 Example:
     >>> from steergraph.graphs import GRAPHS
-    >>> "demo" in GRAPHS
+    >>> "demo" in GRAPHS and "structrag_router" in GRAPHS
     True
+    >>> build_graph("nope")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    steergraph.errors.GraphNotFoundError: no graph named 'nope' -- fix: use one of: catp, delta, ...
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from steergraph.errors import GraphNotFoundError
-from steergraph.graphs.catp import build_catp_graph
-from steergraph.graphs.demo import build_demo_graph
-from steergraph.graphs.sso import build_sso_graph
-from steergraph.graphs.structrag import build_structrag_graph
-from steergraph.graphs.structrag_router import build_structrag_router_graph
-from steergraph.graphs.verify import build_verify_graph
+from steergraph.methods import GraphFactories, graph_factories
 
 __all__ = ["GRAPHS", "build_graph"]
 
-GRAPHS: dict[str, Callable[..., Any]] = {
-    "demo": build_demo_graph,
-    "catp": build_catp_graph,
-    "verify": build_verify_graph,
-    "structrag": build_structrag_graph,
-    "structrag_router": build_structrag_router_graph,
-    "sso": build_sso_graph,
-}
+GRAPHS: GraphFactories = graph_factories()
 
 
 def build_graph(name: str) -> Any:

@@ -26,15 +26,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
 
 from steergraph.agents.sso.filters import drop_duplicates
 from steergraph.agents.sso.sampling import Triplet, sample_triplets
 from steergraph.graphs.policies import trainee
-from steergraph.training.recipes import TrainResult, policy_from, train_dpo
-from steergraph.training.sso import preference_rows, sso_rows, train_sso
+
+if TYPE_CHECKING:  # the trainers import TRL and torch: loaded when a round trains
+    from steergraph.training.recipes import TrainResult
 
 __all__ = ["TrainOutcome", "train_round", "write_datasets", "write_jsonl"]
 
@@ -58,6 +59,8 @@ def write_jsonl(path: Path, rows: Sequence[Any]) -> None:
 
 def write_datasets(folder: Path, kept: Sequence[Triplet]) -> list[dict[str, Any]]:
     """The round's kept pairs as ``sso.jsonl`` and ``preference.jsonl`` (none: no files)."""
+    from steergraph.training.sso import preference_rows, sso_rows
+
     rows = sso_rows(kept)
     if rows:
         write_jsonl(folder / "sso.jsonl", rows)
@@ -95,6 +98,9 @@ def train_round(
     policy: BaseChatModel, kept: Sequence[Triplet], ctx: Any, folder: Path
 ) -> TrainOutcome:
     """Train this round's policy (per ``ctx.variant``) on ``kept``; see the module docstring."""
+    from steergraph.training.recipes import policy_from, train_dpo
+    from steergraph.training.sso import preference_rows, sso_rows, train_sso
+
     rows = write_datasets(folder, kept)
     if not rows:
         return TrainOutcome(None, {"trained": False, "reason": "no pairs kept"})

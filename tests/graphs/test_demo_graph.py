@@ -70,15 +70,3 @@ def test_registry():
     assert "demo" in GRAPHS
     with pytest.raises(GraphNotFoundError, match="demo"):
         build_graph("nope")
-
-
-def test_langgraph_json_lists_every_registered_graph():
-    import json
-    from pathlib import Path
-
-    spec = json.loads((Path(__file__).parents[2] / "langgraph.json").read_text())
-    assert set(spec["graphs"]) == set(GRAPHS)
-    for name, target in spec["graphs"].items():
-        path, attr = target.split(":")
-        assert Path(Path(__file__).parents[2], path).exists()
-        assert GRAPHS[name].__name__ == attr

@@ -1,0 +1,187 @@
+"""The method registry: every method declared once, by slug.
+
+Each :class:`Method` names where its parts live: the graph factories (``"module:attr"``
+strings, imported only when used, so listing them stays light), the CLI sub-app and its
+command, the library modules, the notebook, the benchmark, the tests and the README
+section. :data:`GRAPHS <steergraph.graphs.GRAPHS>`, the CLI's sub-commands and
+``langgraph.json`` are all derived from :data:`METHODS`; ``tests/test_methods.py`` fails
+when a registered part is missing or ``langgraph.json`` disagrees. A new method is one
+entry here (in the spirit of mergekit's ``merge_methods/registry.py``).
+
+Example:
+    >>> sorted(METHODS)
+    ['catp', 'delta', 'sso', 'structrag', 'verify']
+    >>> METHODS["structrag"].graphs["structrag_router"]
+    'steergraph.graphs.structrag_router:build_structrag_router_graph'
+    >>> "demo" in graph_factories() and "sso" in graph_factories()
+    True
+    >>> langgraph_config()["graphs"]["catp"]
+    './steergraph/graphs/catp.py:build_catp_graph'
+    >>> get_method("rlhf")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    steergraph.errors.MethodNotFoundError: no method with slug 'rlhf' -- fix: use one of: catp, ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from steergraph.errors import MethodNotFoundError
+from steergraph.lazy import resolve
+
+__all__ = [
+    "CORE_GRAPHS",
+    "METHODS",
+    "GraphFactories",
+    "Method",
+    "get_method",
+    "graph_factories",
+    "langgraph_config",
+]
+
+
+@dataclass(frozen=True)
+class Method:
+    """Where one method's parts live (paths relative to the repository root)."""
+
+    slug: str
+    title: str
+    paper: str
+    graphs: dict[str, str]
+    cli: str
+    command: str
+    library: tuple[str, ...]
+    notebook: str
+    benchmark: str
+    tests: tuple[str, ...]
+    readme: str
+    training: tuple[str, ...] = field(default=())
+
+
+# graphs that belong to no method: the quick-start demo
+CORE_GRAPHS: dict[str, str] = {"demo": "steergraph.graphs.demo:build_demo_graph"}
+
+METHODS: dict[str, Method] = {
+    m.slug: m
+    for m in (
+        Method(
+            slug="catp",
+            title="CATP: cost-aware tool planning",
+            paper="arXiv:2411.16313",
+            graphs={"catp": "steergraph.graphs.catp:build_catp_graph"},
+            cli="steergraph.cli_catp:catp_app",
+            command="catp",
+            library=("steergraph.agents.planner", "steergraph.agents.plan_search"),
+            notebook="examples/catp.ipynb",
+            benchmark="benchmarks/catp_bench.py",
+            tests=("tests/graphs/test_catp_graph.py", "tests/e2e/test_catp_e2e.py"),
+            readme="**CATP: cost-aware tool planning**",
+        ),
+        Method(
+            slug="verify",
+            title="Verifier engineering: search, verify, feedback",
+            paper="arXiv:2411.11504",
+            graphs={"verify": "steergraph.graphs.verify:build_verify_graph"},
+            cli="steergraph.cli_verify:verify_app",
+            command="verify",
+            library=("steergraph.agents.verifiers", "steergraph.agents.search"),
+            training=("steergraph.training.feedback", "steergraph.training.recipes"),
+            notebook="examples/verify.ipynb",
+            benchmark="benchmarks/verify_bench.py",
+            tests=("tests/graphs/test_verify_graph.py", "tests/e2e/test_verify_e2e.py"),
+            readme="**Verifier engineering: search -> verify -> feedback**",
+        ),
+        Method(
+            slug="structrag",
+            title="StructRAG: route, structurize, utilize",
+            paper="arXiv:2410.08815",
+            graphs={
+                "structrag": "steergraph.graphs.structrag:build_structrag_graph",
+                "structrag_router": (
+                    "steergraph.graphs.structrag_router:build_structrag_router_graph"
+                ),
+            },
+            cli="steergraph.cli_structrag:structrag_app",
+            command="structrag",
+            library=("steergraph.agents.structrag",),
+            training=("steergraph.training.structrag_router",),
+            notebook="examples/structrag.ipynb",
+            benchmark="benchmarks/structrag_bench.py",
+            tests=("tests/graphs/test_structrag_graph.py", "tests/e2e/test_structrag_e2e.py"),
+            readme="**StructRAG: route -> structurize -> utilize**",
+        ),
+        Method(
+            slug="sso",
+            title="SSO: self-steering optimization",
+            paper="arXiv:2410.17131",
+            graphs={"sso": "steergraph.graphs.sso:build_sso_graph"},
+            cli="steergraph.cli_sso:sso_app",
+            command="sso",
+            library=("steergraph.agents.sso",),
+            training=("steergraph.training.sso_trainer", "steergraph.training.sso_config"),
+            notebook="examples/sso.ipynb",
+            benchmark="benchmarks/sso_bench.py",
+            tests=("tests/graphs/test_sso_graph.py", "tests/e2e/test_sso_e2e.py"),
+            readme="**SSO: self-steering optimization**",
+        ),
+        Method(
+            slug="delta",
+            title="Delta-parameter editing",
+            paper="arXiv:2410.13841",
+            graphs={"delta": "steergraph.graphs.delta:build_delta_graph"},
+            cli="steergraph.cli_edit:edit_app",
+            command="edit",
+            library=("steergraph.editing",),
+            training=("steergraph.training.post_train",),
+            notebook="examples/delta_editing.ipynb",
+            benchmark="benchmarks/delta_bench.py",
+            tests=("tests/graphs/test_delta_graph.py", "tests/e2e/test_delta_e2e.py"),
+            readme="**Delta-parameter editing**",
+        ),
+    )
+}
+
+
+def get_method(slug: str) -> Method:
+    """The registered method ``slug`` or MethodNotFoundError listing the slugs."""
+    if slug not in METHODS:
+        raise MethodNotFoundError(
+            f"no method with slug {slug!r}", fix=f"use one of: {', '.join(sorted(METHODS))}"
+        )
+    return METHODS[slug]
+
+
+class GraphFactories(Mapping[str, Callable[..., Any]]):
+    """Graph name -> factory; a factory's module is imported on first access."""
+
+    def __init__(self, targets: Mapping[str, str]) -> None:
+        self.targets = dict(targets)
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        return resolve(self.targets[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.targets)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+
+def graph_factories() -> GraphFactories:
+    """Every registered graph: the core ones, then each method's, in registry order."""
+    targets = dict(CORE_GRAPHS)
+    for method in METHODS.values():
+        targets.update(method.graphs)
+    return GraphFactories(targets)
+
+
+def langgraph_config() -> dict[str, Any]:
+    """The content of ``langgraph.json``: every registered graph by file path."""
+    graphs = {}
+    for name, target in graph_factories().targets.items():
+        module, attr = target.split(":")
+        graphs[name] = f"./{module.replace('.', '/')}.py:{attr}"
+    return {"dependencies": ["."], "graphs": graphs}
