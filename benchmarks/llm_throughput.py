@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from steergraph.llm import LocalChatModel, ensure_converted
 from steergraph.llm.embedded import embedded_gguf, load_from_gguf
-from steergraph.llm.engine import HFEngine
+from steergraph.llm.engines.hf import HFEngine
 from steergraph.llm.prompting import render_prompt
 
 PROMPT = "Write a short story about a lighthouse keeper."
@@ -94,7 +94,7 @@ def engine_rates(engine, prompt: str) -> tuple[float, float]:
 def raw_llama_rates(path: Path, ids: list[int]) -> tuple[float, float]:
     import llama_cpp
 
-    from steergraph.llm.llamacpp_runtime import safe_model_params
+    from steergraph.llm.engines.llamacpp_runtime import safe_model_params
 
     # same extra-buffer-type setting as our engine (the AMX repack path crashes on Q4_1)
     default_params = llama_cpp.llama_model_default_params
@@ -175,8 +175,8 @@ def greedy_agreement(fast: HFEngine, exact: HFEngine, tok) -> float:
 
 
 def main() -> None:
-    from steergraph.llm.engines import build_engine
-    from steergraph.llm.fast_copy import default_precision
+    from steergraph.llm.engines.fast_copy import default_precision
+    from steergraph.llm.engines.select import build_engine
 
     folder = ensure_converted("smollm2")
     hf_llm, load_cache = timed(lambda: LocalChatModel.from_pretrained("smollm2", engine="hf"))
@@ -215,7 +215,7 @@ def main() -> None:
     agree_fast = greedy_agreement(ours_hf, exact, tok)
     agree_int8 = greedy_agreement(int8, exact, tok)
     struct_gguf = structured_rates(gguf_llm)
-    from steergraph.llm.gbnf import gbnf_from_json_schema
+    from steergraph.llm.engines.gbnf import gbnf_from_json_schema
 
     gbnf = gguf_llm.with_grammar(
         gbnf_from_json_schema(Review.model_json_schema()).text, syntax="gbnf"

@@ -76,6 +76,7 @@ def test_models_lists_both():
         (["sso", "generate", "--prompts", "/no/such.txt"], "does not exist"),
         (["sso", "generate", "--builtin", "2", "--features", "brevity,nope"], "unknown feature"),
         (["sso", "generate", "--builtin", "2", "--steer", "guess"], "unknown steering mode"),
+        (["sso", "generate", "--builtin", "2", "--order", "loose"], "unknown log-prob order"),
         (["sso", "loop", "--builtin", "2", "--variant", "ppo"], "unknown variant 'ppo'"),
         (["sso", "loop", "--builtin", "2", "--rounds", "0"], "rounds=0"),
         (["sso", "train", "--data", "/no/such.jsonl"], "does not exist"),

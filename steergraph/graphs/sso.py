@@ -127,6 +127,11 @@ def _check(ctx: SSOContext) -> None:
         raise InputError(f"unknown variant '{ctx.variant}'", fix="use sso, generator or dpo")
     if ctx.filter_mode() not in ("sso", "duplicates", "none"):
         raise InputError(f"unknown filters '{ctx.filters}'", fix="use sso, duplicates or none")
+    # checked here, before the policy loads, as well as where they are used
+    if ctx.steer not in ("select", "write", "fixed"):
+        raise InputError(f"unknown steering mode '{ctx.steer}'", fix="use select, write or fixed")
+    if ctx.order not in ("strict", "gap"):
+        raise InputError(f"unknown log-prob order '{ctx.order}'", fix="use strict or gap")
     if ctx.train_policy and not ctx.workdir:
         raise InputError("training the policy needs a workdir", fix="pass workdir=...")
 

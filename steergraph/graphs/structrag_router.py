@@ -256,7 +256,7 @@ def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
         if not ctx.workdir:
             raise InputError("training the router needs a workdir", fix="pass workdir=...")
         from steergraph.llm.embedded import DEFAULT_MODEL
-        from steergraph.llm.loading import load_hf_model
+        from steergraph.llm.engines.hf_weights import load_hf_model
 
         model, tok, _ = load_hf_model(ctx.router or DEFAULT_MODEL)
         out = Path(ctx.workdir) / "router"

@@ -17,7 +17,7 @@ from steergraph.lazy import lazy_exports
 if TYPE_CHECKING:
     from steergraph.llm.embedded import DEFAULT_MODEL, EMBEDDED_MODELS, ensure_converted
     from steergraph.llm.embeddings import MiniLMEmbeddings
-    from steergraph.llm.engine_api import TokenLogprobs
+    from steergraph.llm.engines.base import TokenLogprobs
     from steergraph.llm.loading import load_chat_model, parse_spec
     from steergraph.llm.local import LocalChatModel
     from steergraph.llm.usage import UsageTracker
@@ -30,7 +30,7 @@ _EXPORTS = {
     "FaissVectorStore": "steergraph.llm.vectorstore",
     "LocalChatModel": "steergraph.llm.local",
     "MiniLMEmbeddings": "steergraph.llm.embeddings",
-    "TokenLogprobs": "steergraph.llm.engine_api",
+    "TokenLogprobs": "steergraph.llm.engines.base",
     "UsageTracker": "steergraph.llm.usage",
     "load_chat_model": "steergraph.llm.loading",
     "parse_spec": "steergraph.llm.loading",

@@ -69,8 +69,8 @@ def check_export(
     max_new_tokens: int = 24,
 ) -> ExportCheck:
     """Compare greedy text and token log-probs of ``gguf_path`` with ``model``."""
-    from steergraph.llm.engine import HFEngine
-    from steergraph.llm.llamacpp import LlamaCppEngine
+    from steergraph.llm.engines.hf import HFEngine
+    from steergraph.llm.engines.llamacpp import LlamaCppEngine
     from steergraph.llm.prompting import render_prompt
 
     hf = HFEngine(model, tokenizer)

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from steergraph.errors import CapabilityError, InputError
-from steergraph.llm.engines import EXPORTED_GGUF
+from steergraph.llm.engines.select import EXPORTED_GGUF
 
 __all__ = ["EXPORT_DTYPES", "SUPPORTED_ARCHITECTURES", "export_gguf"]
 

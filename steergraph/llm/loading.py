@@ -8,7 +8,7 @@ Accepted specs:
   (a folder, or a Hugging Face cache entry; nothing is downloaded), or a ``.gguf``;
 * ``"local+hf:<...>"`` / ``"local+gguf:<...>"`` -- the same, forcing the
   transformers or the llama.cpp engine (plain ``local`` picks the fastest installed,
-  see :mod:`steergraph.llm.engines`);
+  see :mod:`steergraph.llm.engines.select`);
 * ``"<provider>:<model>"`` -- handed to LangChain's ``init_chat_model``
   (``openai:gpt-4o-mini``, ``anthropic:...``, ``ollama:...``; an OpenAI-compatible
   server such as vLLM via ``base_url=...``);
@@ -33,10 +33,10 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from steergraph.errors import ModelLoadError, ModelSpecError
-from steergraph.llm.embedded import DEFAULT_MODEL, EMBEDDED_MODELS, ensure_converted
+from steergraph.errors import ModelSpecError
+from steergraph.llm.embedded import DEFAULT_MODEL
 
-__all__ = ["ACCEPTED_SPECS", "load_chat_model", "load_hf_model", "parse_spec"]
+__all__ = ["ACCEPTED_SPECS", "load_chat_model", "parse_spec"]
 
 ACCEPTED_SPECS = (
     "'local' (embedded SmolLM2), 'local:smollm2', 'local:gemma3', 'local:<model folder or "
@@ -71,44 +71,6 @@ def parse_spec(spec: str) -> tuple[str, str]:
     raise ModelSpecError(f"unknown model spec '{spec}'", fix=f"use {ACCEPTED_SPECS}")
 
 
-def load_hf_model(name_or_path: str) -> tuple[Any, Any, str]:
-    """Load (model, tokenizer, label) for an embedded name or a local model folder."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    if name_or_path in EMBEDDED_MODELS:
-        folder: str = str(ensure_converted(name_or_path))
-        label = name_or_path
-    elif name_or_path.endswith(".gguf"):
-        raise ModelSpecError(
-            f"'{name_or_path}' is a GGUF file, which transformers does not train or serve here",
-            fix="use 'local+gguf:<file>' for llama.cpp, or the transformers folder it came from",
-        )
-    else:
-        folder, label = name_or_path, name_or_path
-        if not Path(folder).exists() and "/" not in folder:
-            raise ModelSpecError(
-                f"'{name_or_path}' is neither an embedded model nor an existing folder",
-                fix=f"use {', '.join(sorted(EMBEDDED_MODELS))} or a path to a transformers model",
-            )
-    import torch
-
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(
-            folder,
-            local_files_only=True,
-            dtype=torch.bfloat16 if device == "cuda" else torch.float32,
-        ).to(device)
-    except OSError as exc:
-        raise ModelLoadError(
-            f"could not load a causal LM from '{folder}': {str(exc).splitlines()[0]}",
-            fix="pass a folder with config.json, weights and a tokenizer (nothing is downloaded)",
-        ) from exc
-    model.eval()
-    return model, tokenizer, label
-
-
 def load_chat_model(spec: str | BaseChatModel = "local", **kwargs: Any) -> BaseChatModel:
     """Return a chat model for ``spec`` (see the module docstring for the forms).
 
@@ -128,7 +90,7 @@ def load_chat_model(spec: str | BaseChatModel = "local", **kwargs: Any) -> BaseC
                 fix=f"install the provider's package (e.g. langchain-openai) or use "
                 f"{ACCEPTED_SPECS}",
             ) from exc
-    from steergraph.llm.engines import build_engine, default_engine
+    from steergraph.llm.engines.select import build_engine, default_engine
     from steergraph.llm.local import LocalChatModel
 
     engine_choice = _LOCAL_KINDS[kind]

@@ -33,8 +33,8 @@ from pydantic import ConfigDict, Field
 
 from steergraph.errors import CapabilityError, InputError, StructuredOutputError
 from steergraph.llm.constrained import decoding_schema, json_schema_grammar, lark_grammar
-from steergraph.llm.engine import HFEngine
-from steergraph.llm.engine_api import TokenLogprobs
+from steergraph.llm.engines.base import TokenLogprobs
+from steergraph.llm.engines.hf import HFEngine
 from steergraph.llm.prompting import render_prompt, to_chat_dicts
 from steergraph.llm.structured import schema_instruction, structured_parser, to_json_schema
 from steergraph.llm.tool_calls import (
@@ -70,10 +70,10 @@ class LocalChatModel(BaseChatModel):
         """Load an embedded model (``smollm2``, ``gemma3``), a model folder or a ``.gguf``.
 
         ``engine`` is ``auto`` (llama.cpp when installed and a GGUF exists), ``hf`` or
-        ``gguf`` (see :mod:`steergraph.llm.engines`). Unlike ``load_chat_model`` the
+        ``gguf`` (see :mod:`steergraph.llm.engines.select`). Unlike ``load_chat_model`` the
         weights are not shared with other instances.
         """
-        from steergraph.llm.engines import build_engine
+        from steergraph.llm.engines.select import build_engine
 
         built, label = build_engine(name_or_path, engine)
         return cls(engine=built, model_name=label, **kwargs)
@@ -321,7 +321,7 @@ class LocalChatModel(BaseChatModel):
             True
         """
         if syntax == "gbnf":
-            from steergraph.llm.gbnf import GbnfGrammar, GbnfMatcher
+            from steergraph.llm.engines.gbnf import GbnfGrammar, GbnfMatcher
 
             runtime = getattr(self.engine, "runtime", None)
             if runtime is None:

@@ -90,7 +90,7 @@ def post_trained(
     """The folder of the post-trained model for ``recipe``; trains it the first time."""
     from steergraph.data.post_train import post_train_rows
     from steergraph.llm.embedded import EMBEDDED_MODELS
-    from steergraph.llm.loading import load_hf_model
+    from steergraph.llm.engines.hf_weights import load_hf_model
     from steergraph.paths import models_dir
     from steergraph.training.recipes import train_sft
 

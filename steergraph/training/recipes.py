@@ -68,8 +68,13 @@ __all__ = [
     "DataLike",
     "ModelLike",
     "TrainResult",
+    "as_dataset",
     "cpu_safe_args",
+    "finish_training",
+    "has_accelerator",
+    "model_and_tokenizer",
     "policy_from",
+    "quiet_loading",
     "train_dpo",
     "train_grpo",
     "train_sft",
@@ -98,7 +103,7 @@ class TrainResult:
         return [float(h["loss"]) for h in self.log_history if "loss" in h]
 
 
-def _has_accelerator() -> bool:
+def has_accelerator() -> bool:
     import torch
 
     return bool(torch.cuda.is_available())
@@ -123,7 +128,7 @@ def cpu_safe_args(config_cls: type[C], output_dir: str | Path, **overrides: Any)
         "num_train_epochs": 1,
         "per_device_train_batch_size": 4,
     }
-    if _has_accelerator():
+    if has_accelerator():
         values[ckpt] = True  # TRL's default, set under the name that does not warn
     else:
         values.update({"bf16": False, ckpt: False, "use_cpu": True, "dataloader_pin_memory": False})
@@ -145,12 +150,12 @@ def cpu_safe_args(config_cls: type[C], output_dir: str | Path, **overrides: Any)
 
 
 # ------------------------------------------------------------------ helpers
-def _unpack(model_or_chat: ModelLike) -> tuple[Any, Any]:
+def model_and_tokenizer(model_or_chat: ModelLike) -> tuple[Any, Any]:
     """(transformers model, tokenizer) from a LocalChatModel, a pair, or a folder/name."""
     if isinstance(model_or_chat, (tuple, list)) and len(model_or_chat) == 2:
         return model_or_chat[0], model_or_chat[1]
     if isinstance(model_or_chat, (str, Path)):
-        from steergraph.llm.loading import load_hf_model
+        from steergraph.llm.engines.hf_weights import load_hf_model
 
         model, tok, _ = load_hf_model(str(model_or_chat))
         return model, tok
@@ -169,7 +174,7 @@ def _unpack(model_or_chat: ModelLike) -> tuple[Any, Any]:
     )
 
 
-def _as_dataset(data: DataLike, needs: Sequence[set[str]], what: str) -> Dataset:
+def as_dataset(data: DataLike, needs: Sequence[set[str]], what: str) -> Dataset:
     """A non-empty ``datasets.Dataset`` with one of the column sets ``needs``."""
     from datasets import Dataset
 
@@ -190,7 +195,7 @@ def _as_dataset(data: DataLike, needs: Sequence[set[str]], what: str) -> Dataset
 
 
 @contextlib.contextmanager
-def _quiet(enabled: bool) -> Iterator[None]:
+def quiet_loading(enabled: bool) -> Iterator[None]:
     """Silence known-noisy warnings, and (if ``enabled``) progress bars and load reports."""
     import datasets
     from transformers.utils import logging as hf_logging
@@ -221,13 +226,13 @@ def _is_peft(model: Any) -> bool:
     return bool(is_peft_model(model))
 
 
-def _finish(trainer: Any, model: Any, tokenizer: Any, output_dir: Path) -> TrainResult:
+def finish_training(trainer: Any, model: Any, tokenizer: Any, output_dir: Path) -> TrainResult:
     """Train, save model + tokenizer into ``output_dir``, and put the model in eval mode.
 
     A PEFT (LoRA) run saves its adapter into ``output_dir/adapter`` and the merged model
     into ``output_dir``; the caller's model object then holds the merged weights.
     """
-    from steergraph.llm.engines import EXPORTED_GGUF
+    from steergraph.llm.engines.select import EXPORTED_GGUF
 
     started = time.perf_counter()
     try:
@@ -272,15 +277,15 @@ def train_sft(
     """
     from trl import SFTConfig, SFTTrainer
 
-    model, tok = _unpack(model_or_chat)
-    data = _as_dataset(dataset, [{"prompt", "completion"}, {"messages"}, {"text"}], "SFT")
+    model, tok = model_and_tokenizer(model_or_chat)
+    data = as_dataset(dataset, [{"prompt", "completion"}, {"messages"}, {"text"}], "SFT")
     out = Path(output_dir)
     args = cpu_safe_args(SFTConfig, out, **config)
-    with _quiet(bool(args.disable_tqdm)):
+    with quiet_loading(bool(args.disable_tqdm)):
         trainer = SFTTrainer(
             model=model, args=args, train_dataset=data, processing_class=tok, callbacks=callbacks
         )
-        return _finish(trainer, model, tok, out)
+        return finish_training(trainer, model, tok, out)
 
 
 def train_dpo(
@@ -302,14 +307,14 @@ def train_dpo(
     """
     from trl import DPOConfig, DPOTrainer
 
-    model, tok = _unpack(model_or_chat)
-    data = _as_dataset(dataset, [{"chosen", "rejected"}], "DPO")
+    model, tok = model_and_tokenizer(model_or_chat)
+    data = as_dataset(dataset, [{"chosen", "rejected"}], "DPO")
     out = Path(output_dir)
     args = cpu_safe_args(DPOConfig, out, **config)
     if ref_model is None and not args.precompute_ref_log_probs:
         ref_model = copy.deepcopy(model).eval()
         ref_model.requires_grad_(False)
-    with _quiet(bool(args.disable_tqdm)):
+    with quiet_loading(bool(args.disable_tqdm)):
         trainer = DPOTrainer(
             model=model,
             ref_model=ref_model,
@@ -318,7 +323,7 @@ def train_dpo(
             processing_class=tok,
             callbacks=callbacks,
         )
-        return _finish(trainer, model, tok, out)
+        return finish_training(trainer, model, tok, out)
 
 
 @contextlib.contextmanager
@@ -358,8 +363,8 @@ def train_grpo(
     """
     from trl import GRPOConfig, GRPOTrainer
 
-    model, tok = _unpack(model_or_chat)
-    data = _as_dataset(prompts_dataset, [{"prompt"}], "GRPO")
+    model, tok = model_and_tokenizer(model_or_chat)
+    data = as_dataset(prompts_dataset, [{"prompt"}], "GRPO")
     funcs = [reward_funcs] if callable(reward_funcs) else list(reward_funcs)
     if not funcs:
         raise InputError("GRPO needs at least one reward function", fix="pass reward_funcs")
@@ -371,7 +376,7 @@ def train_grpo(
         max_completion_length=max_completion_length,
         **config,
     )
-    with _quiet(bool(args.disable_tqdm)):
+    with quiet_loading(bool(args.disable_tqdm)):
         with _reference_snapshot(model, args.beta != 0.0):
             trainer = GRPOTrainer(
                 model=model,
@@ -381,7 +386,7 @@ def train_grpo(
                 processing_class=tok,
                 callbacks=callbacks,
             )
-        return _finish(trainer, model, tok, out)
+        return finish_training(trainer, model, tok, out)
 
 
 def policy_from(

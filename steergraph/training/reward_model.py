@@ -31,11 +31,11 @@ from steergraph.training.recipes import (
     DataLike,
     ModelLike,
     TrainResult,
-    _as_dataset,
-    _finish,
-    _has_accelerator,
-    _quiet,
+    as_dataset,
     cpu_safe_args,
+    finish_training,
+    has_accelerator,
+    quiet_loading,
 )
 
 __all__ = ["RewardModelScorer", "sequence_classifier", "train_reward_model"]
@@ -47,8 +47,8 @@ def _load_classifier(folder: str | Path) -> Any:
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    dtype = None if _has_accelerator() else torch.float32
-    with _quiet(True):  # the load report lists lm_head (dropped) and score (new): expected
+    dtype = None if has_accelerator() else torch.float32
+    with quiet_loading(True):  # the load report lists lm_head (dropped) and score (new): expected
         return AutoModelForSequenceClassification.from_pretrained(
             str(folder), num_labels=1, dtype=dtype, local_files_only=True
         )
@@ -90,7 +90,7 @@ def sequence_classifier(base: ModelLike) -> tuple[Any, Any]:
             model = causal
         else:
             with tempfile.TemporaryDirectory(prefix="steergraph-rm-") as tmp:
-                with _quiet(True):
+                with quiet_loading(True):
                     causal.save_pretrained(tmp)
                 model = _load_classifier(tmp)
             model.config._name_or_path = getattr(causal.config, "_name_or_path", "") or "reward"
@@ -122,17 +122,17 @@ def train_reward_model(
     """
     from trl import RewardConfig, RewardTrainer
 
-    data = _as_dataset(pairs, [{"chosen", "rejected"}], "reward-model")
+    data = as_dataset(pairs, [{"chosen", "rejected"}], "reward-model")
     if "margin" in data.column_names and not use_margin:
         data = data.remove_columns("margin")
     model, tok = sequence_classifier(base)
     out = Path(output_dir)
     args = cpu_safe_args(RewardConfig, out, **config)
-    with _quiet(bool(args.disable_tqdm)):
+    with quiet_loading(bool(args.disable_tqdm)):
         trainer = RewardTrainer(
             model=model, args=args, train_dataset=data, processing_class=tok, callbacks=callbacks
         )
-        return _finish(trainer, model, tok, out)
+        return finish_training(trainer, model, tok, out)
 
 
 class RewardModelScorer:

@@ -27,10 +27,10 @@ from steergraph.errors import InputError
 from steergraph.training.recipes import (
     ModelLike,
     TrainResult,
-    _finish,
-    _quiet,
-    _unpack,
     cpu_safe_args,
+    finish_training,
+    model_and_tokenizer,
+    quiet_loading,
 )
 from steergraph.training.sso_config import SSOConfig
 from steergraph.training.sso_trainer import SSOTrainer, sso_dataset, sso_row
@@ -76,11 +76,11 @@ def train_sso(
     """
     from datasets import Dataset
 
-    model, tok = _unpack(model_or_chat)
+    model, tok = model_and_tokenizer(model_or_chat)
     data = rows if isinstance(rows, Dataset) else sso_dataset(list(rows))
     out = Path(output_dir)
     args = cpu_safe_args(SSOConfig, out, **config)
-    with _quiet(bool(args.disable_tqdm)):
+    with quiet_loading(bool(args.disable_tqdm)):
         trainer = SSOTrainer(
             model,
             ref_model=ref_model,
@@ -90,7 +90,7 @@ def train_sso(
             callbacks=callbacks,
             peft_config=peft_config,
         )
-        result = _finish(trainer, model, tok, out)
+        result = finish_training(trainer, model, tok, out)
     result.metrics["dropped_rows"] = trainer.sso_dropped_rows.get("train", 0)
     return result
 

@@ -15,8 +15,8 @@ from steergraph.errors import (
     UnsupportedSchemaError,
 )
 from steergraph.llm import parse_spec
-from steergraph.llm.engines import build_engine, default_engine
-from steergraph.llm.llamacpp import LlamaCppEngine
+from steergraph.llm.engines.llamacpp import LlamaCppEngine
+from steergraph.llm.engines.select import build_engine, default_engine
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_context_overflow_is_a_clear_error(tiny_gguf):
 
 
 def test_forced_gguf_without_llama_cpp_fails_but_auto_falls_back(tiny_gguf, monkeypatch, capsys):
-    import steergraph.llm.llamacpp_runtime as runtime
+    import steergraph.llm.engines.llamacpp_runtime as runtime
 
     folder, _, _ = tiny_gguf
     monkeypatch.setattr(runtime, "llama_cpp_available", lambda: False)
@@ -141,7 +141,7 @@ def test_auto_falls_back_with_one_line_when_the_gguf_is_broken(tiny_gguf, tmp_pa
 def test_fast_copy_follows_training():
     import torch
 
-    from steergraph.llm.fast_copy import FastCopy
+    from steergraph.llm.engines.fast_copy import FastCopy
     from steergraph.testing import tiny_causal_lm
 
     model, _ = tiny_causal_lm(seed=1)
@@ -160,7 +160,7 @@ def test_fast_copy_follows_training():
 
 
 def test_bf16_engine_generates_and_scores_in_fp32():
-    from steergraph.llm.engine import HFEngine
+    from steergraph.llm.engines.hf import HFEngine
     from steergraph.testing import tiny_causal_lm
 
     model, tok = tiny_causal_lm(seed=2)
@@ -172,7 +172,7 @@ def test_bf16_engine_generates_and_scores_in_fp32():
 def test_bitmask_and_sampling_helpers():
     import llguidance.numpy as llnp
 
-    from steergraph.llm.sampling import apply_bitmask, apply_repetition_penalty, pick_tokens
+    from steergraph.llm.engines.sampling import apply_bitmask, apply_repetition_penalty, pick_tokens
 
     rng = np.random.default_rng(0)
     logits = rng.normal(size=(2, 70)).astype(np.float32)

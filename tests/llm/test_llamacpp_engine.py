@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from steergraph.llm.engine import HFEngine
-from steergraph.llm.llamacpp import LlamaCppEngine
+from steergraph.llm.engines.hf import HFEngine
+from steergraph.llm.engines.llamacpp import LlamaCppEngine
 from steergraph.llm.local import LocalChatModel
 
 
@@ -137,7 +137,7 @@ def test_chat_model_tools_and_structured_output_on_llamacpp(engines):
 
 
 def test_hf_twin_is_loaded_on_demand(tiny_gguf):
-    from steergraph.llm.engines import build_engine
+    from steergraph.llm.engines.select import build_engine
 
     folder, model, _ = tiny_gguf
     engine, _ = build_engine(str(folder), "gguf")
@@ -234,7 +234,7 @@ def test_a_policy_trained_by_trl_is_served_by_llama_cpp(tmp_path, monkeypatch):
 
 def test_gbnf_grammars_use_llama_cpps_own_sampler(engines):
     from steergraph.errors import CapabilityError, UnsupportedSchemaError
-    from steergraph.llm.gbnf import gbnf_from_json_schema
+    from steergraph.llm.engines.gbnf import gbnf_from_json_schema
 
     gguf, hf = engines
     llm = LocalChatModel(engine=gguf, max_new_tokens=60, temperature=1.0)

@@ -126,7 +126,7 @@ def test_train_sft_updates_the_chat_models_own_weights_and_saves(tmp_path):
 
 @pytest.mark.slow
 def test_trained_policy_exports_to_gguf_and_serves(tmp_path):
-    from steergraph.llm.llamacpp_runtime import llama_cpp_available
+    from steergraph.llm.engines.llamacpp_runtime import llama_cpp_available
 
     model, tok = tiny_causal_lm(seed=1)
     result = train_sft(

@@ -126,7 +126,7 @@ def structrag_train_router(
     ctx = RouterTrainingContext(
         model=model, workdir=str(workdir), n_per_family=n_per_family, train=train, progress=True
     )
-    from steergraph.cli_graphs import invoke_checkpointed
+    from steergraph.cli.common import invoke_checkpointed
 
     out = invoke_checkpointed(build_structrag_router_graph, {}, ctx, db=db, thread=thread)
     acc = out.get("accuracy", {})

@@ -1,6 +1,6 @@
 """``LlamaCppEngine``: the llama.cpp engine behind :class:`~steergraph.llm.local.LocalChatModel`.
 
-Same public behaviour as :class:`~steergraph.llm.engine.HFEngine` (chat templates,
+Same public behaviour as :class:`~steergraph.llm.engines.hf.HFEngine` (chat templates,
 ``n`` samples, stop strings, streaming, grammar-constrained decoding, per-token
 log-probs of given responses), 5-6x faster decoding on CPU. Design:
 
@@ -16,7 +16,7 @@ log-probs of given responses), 5-6x faster decoding on CPU. Design:
 * transformers ``LogitsProcessor`` objects still work (logits pass through torch).
 
 Example:
-    >>> from steergraph.llm.llamacpp import LlamaCppEngine
+    >>> from steergraph.llm.engines.llamacpp import LlamaCppEngine
     >>> LlamaCppEngine.name
     'gguf'
 """
@@ -33,10 +33,10 @@ import numpy as np
 
 from steergraph.errors import CapabilityError, EmptyPromptError, ModelLoadError
 from steergraph.llm.constrained import ConstraintCache
-from steergraph.llm.engine_api import Generation, TokenLogprobs, cut_at_stop, eos_token_ids
-from steergraph.llm.gbnf import GbnfGrammar, GbnfMatcher
-from steergraph.llm.llamacpp_runtime import BatchEntry, LlamaRuntime
-from steergraph.llm.sampling import (
+from steergraph.llm.engines.base import Generation, TokenLogprobs, cut_at_stop, eos_token_ids
+from steergraph.llm.engines.gbnf import GbnfGrammar, GbnfMatcher
+from steergraph.llm.engines.llamacpp_runtime import BatchEntry, LlamaRuntime
+from steergraph.llm.engines.sampling import (
     apply_bitmask,
     apply_repetition_penalty,
     log_softmax,

@@ -10,7 +10,7 @@
 * ``gguf`` -- llama.cpp, and an error (no fallback) when it cannot be used.
 
 Example:
-    >>> from steergraph.llm.engines import default_engine
+    >>> from steergraph.llm.engines.select import default_engine
     >>> default_engine() in {"auto", "hf", "gguf"}
     True
 """
@@ -75,8 +75,8 @@ def _tokenizer_for(target: str, gguf: Path) -> tuple[Any, str | None]:
 
 
 def _gguf_engine(target: str) -> tuple[Any, str]:
-    from steergraph.llm.llamacpp import LlamaCppEngine
-    from steergraph.llm.llamacpp_runtime import check_gguf_file, llama_cpp_available
+    from steergraph.llm.engines.llamacpp import LlamaCppEngine
+    from steergraph.llm.engines.llamacpp_runtime import check_gguf_file, llama_cpp_available
 
     if not llama_cpp_available():
         raise CapabilityError(
@@ -94,7 +94,7 @@ def _gguf_engine(target: str) -> tuple[Any, str]:
     tokenizer, hf_folder = _tokenizer_for(target, gguf)
 
     def load_twin() -> Any:
-        from steergraph.llm.loading import load_hf_model
+        from steergraph.llm.engines.hf_weights import load_hf_model
 
         return load_hf_model(target if target in EMBEDDED_MODELS else str(hf_folder))[0]
 
@@ -106,9 +106,9 @@ def _gguf_engine(target: str) -> tuple[Any, str]:
 
 
 def _hf_engine(target: str) -> tuple[Any, str]:
-    from steergraph.llm.engine import HFEngine
-    from steergraph.llm.fast_copy import default_precision
-    from steergraph.llm.loading import load_hf_model
+    from steergraph.llm.engines.fast_copy import default_precision
+    from steergraph.llm.engines.hf import HFEngine
+    from steergraph.llm.engines.hf_weights import load_hf_model
 
     model, tokenizer, label = load_hf_model(target)
     return HFEngine(model, tokenizer, precision=default_precision()), label
@@ -124,7 +124,7 @@ def build_engine(target: str, engine: str = "auto") -> tuple[Any, str]:
         return _hf_engine(target)
     if engine == "gguf":
         return _gguf_engine(target)
-    from steergraph.llm.llamacpp_runtime import llama_cpp_available
+    from steergraph.llm.engines.llamacpp_runtime import llama_cpp_available
 
     is_gguf = Path(target).suffix == ".gguf"
     if not is_gguf and not llama_cpp_available():

@@ -47,7 +47,7 @@ class GbnfMatcher:
     """One llama.cpp grammar sampler: masks a logits row, then accepts the chosen token."""
 
     def __init__(self, runtime: Any, grammar: GbnfGrammar) -> None:
-        from steergraph.llm.llamacpp_runtime import (
+        from steergraph.llm.engines.llamacpp_runtime import (
             captured_c_stderr,
             llama_log_reason,
             reset_llama_log,

@@ -4,7 +4,7 @@
 talks to torch: one ``generate`` call for ``n`` samples (or for several prompts,
 left-padded), grammar constraints through llguidance, stop strings, streaming, and
 per-token log-probs of given responses in one padded forward pass. ``precision``
-picks the inference copy ``generate`` decodes with (:mod:`steergraph.llm.fast_copy`);
+picks the inference copy ``generate`` decodes with (:mod:`steergraph.llm.engines.fast_copy`);
 ``score`` and training always use the plain model.
 
 Example:
@@ -27,8 +27,8 @@ from transformers import LogitsProcessorList, TextIteratorStreamer
 
 from steergraph.errors import CapabilityError, EmptyPromptError
 from steergraph.llm.constrained import ConstraintCache, GrammarLogitsProcessor
-from steergraph.llm.engine_api import Generation, TokenLogprobs, cut_at_stop, eos_token_ids
-from steergraph.llm.fast_copy import FastCopy
+from steergraph.llm.engines.base import Generation, TokenLogprobs, cut_at_stop, eos_token_ids
+from steergraph.llm.engines.fast_copy import FastCopy
 
 __all__ = ["Generation", "HFEngine", "TokenLogprobs"]
 

@@ -12,7 +12,7 @@ parameters' in-place version counters and rebuilds the copy when an optimizer st
 next ``generate`` samples from.
 
 Example:
-    >>> from steergraph.llm.fast_copy import PRECISIONS
+    >>> from steergraph.llm.engines.fast_copy import PRECISIONS
     >>> PRECISIONS
     ('fp32', 'bf16', 'int8')
 """

@@ -34,7 +34,7 @@ OutputsOpt = Annotated[
 
 def _inputs(specs: list[str]) -> tuple[dict[str, str], dict[str, Any], int]:
     """(types, values, largest size) of --input NAME[:type]=PATH options."""
-    from steergraph.cli import read_text_file
+    from steergraph.cli.common import read_text_file
     from steergraph.tools.builtin_table import parse_csv
     from steergraph.tools.types import DATA_TYPES
 

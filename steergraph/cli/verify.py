@@ -50,7 +50,7 @@ def load_problems(source: str, *, split: str = "all", limit: int | None = None) 
 
         problems = arithmetic_problems(limit or 50, seed=0 if split != "test" else 1)
     else:
-        from steergraph.cli import read_text_file
+        from steergraph.cli.common import read_text_file
 
         path = Path(source)
         problems = []
@@ -236,7 +236,7 @@ def verify_sandbox(
     memory_mb: Annotated[int, typer.Option(help="address-space limit, MiB")] = 512,
 ) -> None:
     """Run an untrusted Python program in the sandbox and report how it ended."""
-    from steergraph.cli import read_text_file
+    from steergraph.cli.common import read_text_file
     from steergraph.tools.sandbox import Sandbox, SandboxLimits
 
     code = read_text_file(program)

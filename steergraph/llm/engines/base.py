@@ -1,7 +1,7 @@
 """What every generation engine behind :class:`~steergraph.llm.local.LocalChatModel` offers.
 
-Two engines implement :class:`Engine`: :class:`~steergraph.llm.engine.HFEngine`
-(transformers; trainable weights) and :class:`~steergraph.llm.llamacpp.LlamaCppEngine`
+Two engines implement :class:`Engine`: :class:`~steergraph.llm.engines.hf.HFEngine`
+(transformers; trainable weights) and :class:`~steergraph.llm.engines.llamacpp.LlamaCppEngine`
 (llama.cpp over a GGUF file; several times faster decoding on CPU). Both share the
 result types here, the HF tokenizer that renders chat templates and drives the
 grammar matchers, and the stop-string rule, so a graph sees the same behaviour

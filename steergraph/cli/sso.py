@@ -157,7 +157,8 @@ def sso_train(
 ) -> None:
     """Train a model on SSO rows: the SSO loss, the generator loss, or plain DPO."""
     from steergraph.llm.embedded import DEFAULT_MODEL
-    from steergraph.llm.loading import load_hf_model, parse_spec
+    from steergraph.llm.engines.hf_weights import load_hf_model
+    from steergraph.llm.loading import parse_spec
     from steergraph.training.recipes import train_dpo
     from steergraph.training.sso import preference_rows, train_sso
 
@@ -212,7 +213,7 @@ def sso_loop(
     thread: Annotated[str | None, typer.Option(help="resume this thread")] = None,
 ) -> None:
     """Rounds of principles -> sample -> filter -> train, on-policy, checkpointed."""
-    from steergraph.cli_graphs import invoke_checkpointed
+    from steergraph.cli.common import invoke_checkpointed
     from steergraph.graphs.sso import build_sso_graph
 
     ctx = _context(

@@ -1,4 +1,7 @@
-"""The ``steergraph`` command line: ``models``, ``chat``, ``demo``, ``viz``, ``methods``,
+"""The ``steergraph`` app: ``models``, ``chat``, ``demo``, ``viz``, ``methods``; the method
+sub-apps (``cli/<slug>.py``) join it from the registry.
+
+The command line: ``models``, ``chat``, ``demo``, ``viz``, ``methods``,
 and one sub-command per registered method (:mod:`steergraph.methods`).
 
 User errors (a :class:`~steergraph.errors.SteergraphError`) print one line and exit
@@ -23,6 +26,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from steergraph.cli.common import read_text_file
 from steergraph.errors import EmptyPromptError, InputFileError, SteergraphError
 
 __all__ = ["app", "main"]
@@ -51,21 +55,6 @@ console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
 
-def read_text_file(path: Path) -> str:
-    """Read a UTF-8 text file or raise InputFileError naming the problem."""
-    try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise InputFileError(f"file not found: {path}", fix="check the path") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{path} is a folder, not a file", fix="pass a text file") from None
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"{path} is not UTF-8 text (bad byte at offset {exc.start})",
-            fix=f"convert it, e.g. `iconv -f latin1 -t utf-8 {path} > fixed.txt`",
-        ) from None
-
-
 @models_app.callback()
 def models(ctx: typer.Context) -> None:
     """List the embedded models (package installed? converted?)."""
@@ -85,8 +74,8 @@ def models(ctx: typer.Context) -> None:
             str(spec.cache_dir()),
         )
     console.print(table)
-    from steergraph.llm.engines import default_engine
-    from steergraph.llm.llamacpp_runtime import llama_cpp_available
+    from steergraph.llm.engines.llamacpp_runtime import llama_cpp_available
+    from steergraph.llm.engines.select import default_engine
 
     fast = "installed" if llama_cpp_available() else "not installed (`make install-llamacpp`)"
     console.print(f"engines: transformers; llama.cpp {fast}; default {default_engine()}")

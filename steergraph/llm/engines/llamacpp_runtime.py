@@ -12,7 +12,7 @@ llama.cpp reports why a file does not load only through its log; a callback keep
 the recent lines so :class:`~steergraph.errors.ModelLoadError` can quote them.
 
 Example:
-    >>> from steergraph.llm.llamacpp_runtime import llama_cpp_available
+    >>> from steergraph.llm.engines.llamacpp_runtime import llama_cpp_available
     >>> isinstance(llama_cpp_available(), bool)
     True
 """

@@ -1,8 +1,11 @@
-"""Running a graph from the CLI with an optional SQLite checkpoint, resumable by thread.
+"""What every CLI command shares: reading a user's text file, running a graph with an
+optional SQLite checkpoint (resumable by thread).
 
 Example:
-    >>> callable(invoke_checkpointed)
-    True
+    >>> read_text_file(Path("/no/such/file.txt"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    steergraph.errors.InputFileError: file not found: /no/such/file.txt -- fix: check the path
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["invoke_checkpointed"]
+from steergraph.errors import InputFileError
+
+__all__ = ["invoke_checkpointed", "read_text_file"]
 
 
 def invoke_checkpointed(
@@ -41,3 +46,18 @@ def invoke_checkpointed(
         graph = build(checkpointer=saver)
         resume = thread is not None and bool(graph.get_state(config).next)
         return graph.invoke(None if resume else inputs, config, context=context)
+
+
+def read_text_file(path: Path) -> str:
+    """Read a UTF-8 text file or raise InputFileError naming the problem."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InputFileError(f"file not found: {path}", fix="check the path") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{path} is a folder, not a file", fix="pass a text file") from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{path} is not UTF-8 text (bad byte at offset {exc.start})",
+            fix=f"convert it, e.g. `iconv -f latin1 -t utf-8 {path} > fixed.txt`",
+        ) from None
