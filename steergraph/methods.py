@@ -135,10 +135,10 @@ METHODS: dict[str, Method] = {
             cli="steergraph.cli.delta:edit_app",
             command="edit",
             library=("steergraph.editing",),
-            training=("steergraph.training.post_train",),
-            notebook="examples/delta_editing.ipynb",
+            training=("steergraph.training.delta",),
+            notebook="examples/delta.ipynb",
             benchmark="benchmarks/delta_bench.py",
-            tests=("tests/graphs/test_delta_graph.py", "tests/e2e/test_delta_e2e.py"),
+            tests=("tests/delta/test_delta_graph.py", "tests/delta/test_delta_e2e.py"),
             readme="**Delta-parameter editing**",
         ),
     )

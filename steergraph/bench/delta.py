@@ -1,7 +1,7 @@
 """Delta-editing benchmark: predicted vs measured loss change, BitDelta sizes, DARE vs mergekit.
 
 On the embedded SmolLM2 and its post-trained version made here (a TRL SFT,
-:mod:`steergraph.training.post_train`), in one run:
+:mod:`steergraph.training.delta`), in one run:
 
 1. every editor of :func:`default_editors` at several strengths (DARE and its
    ``k`` extension, the biased masks, BitDelta 1/2/4-bit and a scale-distilled 1-bit,
@@ -139,7 +139,7 @@ def run_delta_bench(cfg: DeltaBenchConfig, log: Callable[[Any], Any] = print) ->
     from steergraph.editing.delta_file import write_delta
     from steergraph.editing.estimate import LossProbe, evaluate_edits
     from steergraph.llm.embedded import ensure_converted
-    from steergraph.training.post_train import (
+    from steergraph.training.delta import (
         QUICK_RECIPE,
         PostTrainRecipe,
         calibration_rows,

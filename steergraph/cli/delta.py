@@ -55,7 +55,7 @@ def resolve_model(source: str) -> str:
     if sep and kind in ("sft", "sft-quick"):
         from dataclasses import replace
 
-        from steergraph.training.post_train import QUICK_RECIPE, PostTrainRecipe, post_trained
+        from steergraph.training.delta import QUICK_RECIPE, PostTrainRecipe, post_trained
 
         recipe = QUICK_RECIPE if kind == "sft-quick" else PostTrainRecipe()
         return str(post_trained(replace(recipe, base=base or "smollm2")))
@@ -131,7 +131,7 @@ def bitdelta(
     editor = BitDelta(bits=bits, targets=targets)
     if distill_steps > 0:
         from steergraph.editing.bitdelta import distill_bitdelta
-        from steergraph.training.post_train import calibration_rows
+        from steergraph.training.delta import calibration_rows
 
         b, p = resolve_model(base), resolve_model(post)
         rows = calibration_rows(_tokenizer(p))
@@ -249,7 +249,7 @@ def estimate(
     from steergraph.data.jsonl import read_jsonl
     from steergraph.editing.estimate import evaluate_edits
     from steergraph.editing.specs import parse_editor
-    from steergraph.training.post_train import calibration_rows
+    from steergraph.training.delta import calibration_rows
 
     editors = [parse_editor(e) for e in editor]  # bad settings fail before any model loads
     if rule not in ("left", "midpoint") or steps < 1:
@@ -292,7 +292,7 @@ def pair(
     from dataclasses import replace
 
     from steergraph.llm.embedded import ensure_converted
-    from steergraph.training.post_train import QUICK_RECIPE, PostTrainRecipe, post_trained
+    from steergraph.training.delta import QUICK_RECIPE, PostTrainRecipe, post_trained
 
     recipe = replace(QUICK_RECIPE if quick else PostTrainRecipe(), base=base)
     post = post_trained(recipe, force=force)

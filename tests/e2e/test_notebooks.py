@@ -65,7 +65,7 @@ CHECKS: dict[str, list[Check]] = {
         (r"makespan: concurrent ([\d.]+) ms; sequential ([\d.]+) ms", None),
         (r"summarize_lead", None),  # the plan error names the step whose type is wrong
     ],
-    "delta_editing.ipynb": [
+    "delta.ipynb": [
         (r"SFT: \d+ steps, loss ([\d.]+) -> ([\d.]+)", lambda m: _num(m, 2) < _num(m, 1)),
         (r"([\d.]+)x smaller", lambda m: _num(m, 1) > 4),  # 1-bit signs + a scale per matrix
     ],

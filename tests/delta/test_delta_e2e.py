@@ -10,14 +10,14 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def pair():
     from steergraph.llm.embedded import ensure_converted
-    from steergraph.training.post_train import QUICK_RECIPE, post_trained
+    from steergraph.training.delta import QUICK_RECIPE, post_trained
 
     return ensure_converted("smollm2"), post_trained(QUICK_RECIPE, progress=False)
 
 
 def test_post_training_helped_and_the_estimate_predicts_the_measured_sign(pair):
     from steergraph.editing import BitDelta, Dare, Extrapolate, evaluate_edits
-    from steergraph.training.post_train import calibration_rows
+    from steergraph.training.delta import calibration_rows
 
     editors = [Dare(p=0.99), BitDelta(bits=1), Extrapolate(alpha=0.0)]
     report = evaluate_edits(*pair, editors, calibration_rows(n=4), max_length=128, progress=False)

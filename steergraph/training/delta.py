@@ -3,7 +3,7 @@
 Delta-parameter editing needs a base and a post-trained version of it. This recipe
 fine-tunes an embedded model (SmolLM2-135M-Instruct by default; Gemma 3 270M for a
 second family) with ``trl.SFTTrainer`` on the instruction rows of
-:mod:`steergraph.data.post_train` (Debian package questions and HumanEval bodies,
+:mod:`steergraph.data.delta.post_train` (Debian package questions and HumanEval bodies,
 completion-only loss), and keeps the result in
 ``$STEERGRAPH_HOME/models/<base>-sft-<hash of the recipe>``, so every caller with the
 same :class:`PostTrainRecipe` (the tests, the notebook, the benchmark) trains once.
@@ -73,7 +73,7 @@ def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def calibration_rows(tokenizer: Any = None, n: int | None = None) -> list[dict[str, Any]]:
     """Held-out rows (never trained on) in the format the recipe trained with."""
-    from steergraph.data.post_train import post_train_rows
+    from steergraph.data.delta.post_train import post_train_rows
 
     rows = post_train_rows("calibration", n=n)
     if tokenizer is not None and not getattr(tokenizer, "chat_template", None):
@@ -88,7 +88,7 @@ def post_trained(
     progress: bool = True,
 ) -> Path:
     """The folder of the post-trained model for ``recipe``; trains it the first time."""
-    from steergraph.data.post_train import post_train_rows
+    from steergraph.data.delta.post_train import post_train_rows
     from steergraph.llm.embedded import EMBEDDED_MODELS
     from steergraph.llm.engines.hf_weights import load_hf_model
     from steergraph.paths import models_dir

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from steergraph.data.post_train import post_train_rows
+from steergraph.data.delta.post_train import post_train_rows
 from steergraph.errors import InputError
-from steergraph.training.post_train import (
+from steergraph.training.delta import (
     QUICK_RECIPE,
     PostTrainRecipe,
     calibration_rows,
