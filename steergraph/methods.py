@@ -124,7 +124,7 @@ METHODS: dict[str, Method] = {
             training=("steergraph.training.sso_trainer", "steergraph.training.sso_config"),
             notebook="examples/sso.ipynb",
             benchmark="benchmarks/sso_bench.py",
-            tests=("tests/graphs/test_sso_graph.py", "tests/e2e/test_sso_e2e.py"),
+            tests=("tests/sso/test_sso_graph.py", "tests/sso/test_sso_e2e.py"),
             readme="**SSO: self-steering optimization**",
         ),
         Method(

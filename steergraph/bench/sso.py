@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from steergraph.agents.sso.evaluate import adherence, pair_accuracy, verified_pairs, win_rate
-from steergraph.data.sso_prompts import sso_prompts
+from steergraph.data.sso.prompts import sso_prompts
 from steergraph.errors import InputError
 from steergraph.graphs.policies import round_policy, trainee
 from steergraph.graphs.sso import SSOContext, build_sso_graph

@@ -47,7 +47,7 @@ OrderOpt = Annotated[str, typer.Option(help="log-prob order filter: strict or ga
 
 
 def _queries(prompts: Path | None, builtin: int | None) -> list[str]:
-    from steergraph.data.sso_prompts import load_prompts, sso_prompts
+    from steergraph.data.sso.prompts import load_prompts, sso_prompts
 
     if (prompts is None) == (builtin is None):
         raise InputError("give exactly one of --prompts FILE and --builtin N", fix="pick one")

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from steergraph.agents.sso import PrincipleLibrary, filter_triplets, sample_triplets, steer_queries
-from steergraph.data.sso_prompts import sso_prompts
+from steergraph.data.sso.prompts import sso_prompts
 from steergraph.graphs.sso import SSOContext, build_sso_graph
 from steergraph.llm import load_chat_model
 
