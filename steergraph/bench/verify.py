@@ -33,9 +33,9 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from steergraph.agents.search import BestOfN, Greedy, SelfConsistency
-from steergraph.agents.search_base import SearchResult, SearchStrategy
-from steergraph.agents.verifiers import CodeTestVerifier, ExactMatch, Problem, Verifier
+from steergraph.agents.verify import CodeTestVerifier, ExactMatch, Problem, Verifier
+from steergraph.agents.verify.search import BestOfN, Greedy, SelfConsistency
+from steergraph.agents.verify.search_base import SearchResult, SearchStrategy
 from steergraph.asyncio_utils import run_sync
 from steergraph.bench.verify_throughput import bench_sampling, bench_sandbox
 
@@ -83,7 +83,7 @@ def select_problems(cfg: BenchConfig) -> tuple[list[Problem], list[Problem]]:
     """The (train, test) HumanEval problems ``cfg`` runs: the test split in its order,
     cut to ``test_limit``; the training split (shortest reference solutions first when
     ``train_easiest_first``), cut to ``train_limit``."""
-    from steergraph.data.humaneval import humaneval_split, load_humaneval
+    from steergraph.data.verify.humaneval import humaneval_split, load_humaneval
 
     train, test = humaneval_split(load_humaneval())
     if cfg.train_easiest_first:
@@ -92,7 +92,7 @@ def select_problems(cfg: BenchConfig) -> tuple[list[Problem], list[Problem]]:
 
 
 def _humaneval_messages(problem: Problem) -> list[Any]:
-    from steergraph.data.humaneval import chat_prompt
+    from steergraph.data.verify.humaneval import chat_prompt
 
     return [HumanMessage(chat_prompt(problem))]
 
@@ -231,7 +231,7 @@ def bench_rft(
 
 # --------------------------------------------------------------------- arithmetic
 async def _arithmetic(llm: Any, cfg: BenchConfig) -> dict[str, Any]:
-    from steergraph.data.arithmetic import arithmetic_problems, extract_number
+    from steergraph.data.verify.arithmetic import arithmetic_problems, extract_number
 
     problems = arithmetic_problems(cfg.arithmetic, seed=7)
     exact = ExactMatch(extract=extract_number)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-from steergraph.agents.verifiers import CodeTestVerifier, Problem
+from steergraph.agents.verify import CodeTestVerifier, Problem
 from steergraph.asyncio_utils import run_sync
 
 __all__ = ["bench_sampling", "bench_sandbox", "run_battery"]
@@ -66,7 +66,7 @@ def run_battery(limits: Any = None) -> list[dict[str, Any]]:
 
 def bench_sandbox(n_programs: int, log: Callable[[str], Any] = print) -> dict[str, Any]:
     """Hostile battery containment and concurrent vs sequential sandbox throughput."""
-    from steergraph.data.humaneval import load_humaneval, program_with_counted_tests
+    from steergraph.data.verify.humaneval import load_humaneval, program_with_counted_tests
     from steergraph.tools.sandbox import Sandbox, SandboxLimits
 
     battery = run_battery()

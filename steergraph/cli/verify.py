@@ -34,19 +34,19 @@ VERIFIERS = ("auto", "exact", "numeric", "code", "judge", "regex:PATTERN", "json
 
 def load_problems(source: str, *, split: str = "all", limit: int | None = None) -> list[Any]:
     """Problems from ``humaneval``, ``arithmetic`` or a JSON-lines file of Problem fields."""
-    from steergraph.agents.verifiers.base import Problem
+    from steergraph.agents.verify.base import Problem
 
     if split not in ("all", "train", "test"):
         raise InputError(f"unknown split {split!r}", fix="use all, train or test")
     if source == "humaneval":
-        from steergraph.data.humaneval import humaneval_split, load_humaneval
+        from steergraph.data.verify.humaneval import humaneval_split, load_humaneval
 
         problems = load_humaneval()
         if split != "all":
             train, test = humaneval_split(problems)
             problems = train if split == "train" else test
     elif source == "arithmetic":
-        from steergraph.data.arithmetic import arithmetic_problems
+        from steergraph.data.verify.arithmetic import arithmetic_problems
 
         problems = arithmetic_problems(limit or 50, seed=0 if split != "test" else 1)
     else:
@@ -76,12 +76,12 @@ def load_problems(source: str, *, split: str = "all", limit: int | None = None) 
 
 def make_verifier(spec: str, model: str = "local") -> Any:
     """A verifier from a CLI spec (``auto`` returns None: one default per problem)."""
-    from steergraph.agents import verifiers as v
+    from steergraph.agents import verify as v
 
     if spec == "auto":
         return None
     if spec == "exact":
-        from steergraph.data.arithmetic import extract_number
+        from steergraph.data.verify.arithmetic import extract_number
 
         return v.AnyOf([v.ExactMatch(), v.ExactMatch(extract=extract_number)])
     if spec == "numeric":
@@ -101,13 +101,13 @@ def make_verifier(spec: str, model: str = "local") -> Any:
 
 def make_strategy(name: str, *, n: int, max_new_tokens: int, humaneval: bool) -> Any:
     """A search strategy by name; HumanEval problems get the code-completion prompt."""
-    from steergraph.agents import search, search_steps
+    from steergraph.agents.verify import search, search_steps
 
     messages = None
     if humaneval:
         from langchain_core.messages import HumanMessage
 
-        from steergraph.data.humaneval import chat_prompt
+        from steergraph.data.verify.humaneval import chat_prompt
 
         def messages(p: Any) -> list[Any]:
             return [HumanMessage(chat_prompt(p))]
@@ -118,7 +118,7 @@ def make_strategy(name: str, *, n: int, max_new_tokens: int, humaneval: bool) ->
     if name == "best-of-n":
         return search.BestOfN(n, max_new_tokens=max_new_tokens, **common)
     if name == "self-consistency":
-        from steergraph.data.arithmetic import extract_number
+        from steergraph.data.verify.arithmetic import extract_number
 
         if humaneval:  # vote over whole programs (whitespace-normalized), not numbers
             return search.SelfConsistency(

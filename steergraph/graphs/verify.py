@@ -1,6 +1,6 @@
 """The verifier-engineering graph: search -> verify -> feedback, for a bounded number of rounds.
 
-``search`` runs a :class:`~steergraph.agents.search_base.SearchStrategy` (best-of-N,
+``search`` runs a :class:`~steergraph.agents.verify.search_base.SearchStrategy` (best-of-N,
 self-consistency, beam, tree search, refinement) with the context's verifier on every
 problem, a few problems at once; ``verify`` scores each problem's selected answer with
 the evaluation verifier (e.g. HumanEval's hidden tests, never shown to the search) and
@@ -14,8 +14,8 @@ checkpointed and a killed run resumes on its thread where it stopped; each round
 datasets and policy are written under ``workdir/round-<k>/``.
 
 Example:
-    >>> from steergraph.agents.search import BestOfN
-    >>> from steergraph.agents.verifiers import ExactMatch, Problem
+    >>> from steergraph.agents.verify.search import BestOfN
+    >>> from steergraph.agents.verify import ExactMatch, Problem
     >>> from steergraph.testing import ScriptedChatModel
     >>> ctx = VerifyContext(model=ScriptedChatModel(responses=["4", "5"], cycle=True),
     ...                     strategy=BestOfN(n=2), verifier=ExactMatch(), feedback="none")
@@ -38,9 +38,9 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
-from steergraph.agents.search import BestOfN
-from steergraph.agents.search_base import SearchResult, SearchStrategy
-from steergraph.agents.verifiers.base import Problem, Verifier
+from steergraph.agents.verify.base import Problem, Verifier
+from steergraph.agents.verify.search import BestOfN
+from steergraph.agents.verify.search_base import SearchResult, SearchStrategy
 from steergraph.asyncio_utils import run_sync
 from steergraph.errors import InputError
 from steergraph.graphs.policies import round_policy
@@ -105,8 +105,8 @@ _DEFAULTS: dict[str, Verifier] = {}  # shared: one sandbox (and its concurrency 
 
 def _shared(kind: str) -> Verifier:
     if kind not in _DEFAULTS:
-        from steergraph.agents.verifiers.code import CodeTestVerifier
-        from steergraph.agents.verifiers.rules import ExactMatch
+        from steergraph.agents.verify.code import CodeTestVerifier
+        from steergraph.agents.verify.rules import ExactMatch
 
         _DEFAULTS[kind] = {
             "visible": lambda: CodeTestVerifier(),

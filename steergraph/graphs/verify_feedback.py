@@ -21,12 +21,12 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from steergraph.agents.search_base import SearchResult, SearchStrategy
-from steergraph.agents.verifiers.base import Problem, Verifier
+from steergraph.agents.verify.base import Problem, Verifier
+from steergraph.agents.verify.search_base import SearchResult, SearchStrategy
 from steergraph.errors import InputError
 from steergraph.graphs.policies import require_trainable, trainee
 from steergraph.llm.prompting import to_chat_dicts
-from steergraph.training.feedback import (
+from steergraph.training.verify import (
     Scored,
     feedback_stats,
     preference_dataset,

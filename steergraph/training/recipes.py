@@ -189,7 +189,7 @@ def as_dataset(data: DataLike, needs: Sequence[set[str]], what: str) -> Dataset:
         wanted = " or ".join("+".join(sorted(n)) for n in needs)
         raise InputError(
             f"the {what} dataset needs the column(s) {wanted}; it has {', '.join(sorted(cols))}",
-            fix="use the builders in steergraph.training.feedback (TRL's dataset formats)",
+            fix="use the builders in steergraph.training.verify (TRL's dataset formats)",
         )
     return data
 
@@ -271,7 +271,7 @@ def train_sft(
 ) -> TrainResult:
     """Supervised fine-tuning with ``trl.SFTTrainer``.
 
-    ``dataset``: prompt/completion (e.g. :func:`~steergraph.training.feedback.sft_dataset`;
+    ``dataset``: prompt/completion (e.g. :func:`~steergraph.training.verify.sft_dataset`;
     the loss covers only the completion), ``messages`` or ``text``. ``config`` holds
     ``SFTConfig`` fields (``max_steps``, ``learning_rate``...).
     """
@@ -300,7 +300,7 @@ def train_dpo(
     """Direct preference optimization with ``trl.DPOTrainer``.
 
     ``dataset``: prompt/chosen/rejected (e.g.
-    :func:`~steergraph.training.feedback.preference_dataset`). The reference model is
+    :func:`~steergraph.training.verify.preference_dataset`). The reference model is
     ``ref_model``, else a frozen copy of the policy as given (TRL 1.16 would otherwise
     reload it from ``config._name_or_path``, which an in-memory or already trained
     model does not match); with ``precompute_ref_log_probs=True`` no copy is kept.
@@ -357,8 +357,8 @@ def train_grpo(
     """Group relative policy optimization with ``trl.GRPOTrainer`` (generation on CPU works).
 
     ``prompts_dataset``: a ``prompt`` column plus whatever the reward functions read
-    (e.g. :func:`~steergraph.training.feedback.prompt_dataset` and
-    :func:`~steergraph.training.feedback.reward_function`). Each step samples
+    (e.g. :func:`~steergraph.training.verify.prompt_dataset` and
+    :func:`~steergraph.training.verify.reward_function`). Each step samples
     ``num_generations`` completions per prompt; the batch defaults to one group.
     """
     from trl import GRPOConfig, GRPOTrainer

@@ -3,7 +3,7 @@
 :func:`train_reward_model` turns a causal LM into a sequence classifier with one
 output (``AutoModelForSequenceClassification``, ``num_labels=1``: the LM's body plus a
 fresh linear ``score`` head) and trains it with ``trl.RewardTrainer`` on
-prompt/chosen/rejected pairs (:func:`~steergraph.training.feedback.preference_dataset`)
+prompt/chosen/rejected pairs (:func:`~steergraph.training.verify.preference_dataset`)
 with the Bradley-Terry loss ``-log sigmoid(r_chosen - r_rejected)``.
 
 TRL 1.16 tokenizes a conversational pair as ``apply_chat_template(prompt + chosen)``
@@ -115,7 +115,7 @@ def train_reward_model(
     ``base``: see :func:`sequence_classifier` (a given causal LM is copied, never
     changed). ``pairs``: ``chosen``/``rejected`` columns (conversational or text),
     optionally ``prompt``. A ``margin`` column (as
-    :func:`~steergraph.training.feedback.preference_dataset` writes) is used by TRL as
+    :func:`~steergraph.training.verify.preference_dataset` writes) is used by TRL as
     ``-log sigmoid(r_c - r_r - margin)`` only when ``use_margin``; otherwise dropped.
     ``config``: ``RewardConfig`` fields (TRL's learning rate 1e-4 is kept). Load the
     result with ``RewardModelScorer.from_pretrained(result.output_dir)``.

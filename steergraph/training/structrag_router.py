@@ -10,7 +10,7 @@ was synthesized for (a ``tie_bonus`` added to its value), and :func:`judge_count
 how many tasks were decided by the simulation and how many by that tie-break.
 
 Each task's winner is preferred over every structure that scored lower (TRL's
-conversational preference format, like :func:`~steergraph.training.feedback.preference_dataset`
+conversational preference format, like :func:`~steergraph.training.verify.preference_dataset`
 but winner-vs-each rather than best-vs-worst, so one prompt teaches one decision against
 all alternatives): the prompt is exactly
 :func:`~steergraph.agents.structrag.router.router_messages`, the completions the JSON

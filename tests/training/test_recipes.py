@@ -10,17 +10,10 @@ import torch
 from datasets import Dataset
 from transformers import AutoModelForCausalLM
 
-from steergraph.agents.verifiers.base import Problem, Verdict, Verifier
+from steergraph.agents.verify.base import Problem, Verdict, Verifier
 from steergraph.errors import CapabilityError, InputError
 from steergraph.llm.local import LocalChatModel
 from steergraph.testing import tiny_causal_lm, tiny_chat_model
-from steergraph.training.feedback import (
-    Scored,
-    preference_dataset,
-    prompt_dataset,
-    reward_function,
-    sft_dataset,
-)
 from steergraph.training.recipes import (
     TrainResult,
     cpu_safe_args,
@@ -30,6 +23,13 @@ from steergraph.training.recipes import (
     train_sft,
 )
 from steergraph.training.reward_model import RewardModelScorer, train_reward_model
+from steergraph.training.verify import (
+    Scored,
+    preference_dataset,
+    prompt_dataset,
+    reward_function,
+    sft_dataset,
+)
 
 QUIET = {"disable_tqdm": True}
 PROBLEMS = [Problem(id=f"add{i}", prompt=f"What is {i}+2?", answer=str(i + 2)) for i in range(6)]

@@ -75,7 +75,7 @@ def _package_rows() -> list[dict[str, Any]]:
 
 
 def _humaneval_rows() -> list[dict[str, Any]]:
-    from steergraph.data.humaneval import load_humaneval
+    from steergraph.data.verify.humaneval import load_humaneval
 
     rows = []
     for problem in load_humaneval():

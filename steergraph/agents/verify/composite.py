@@ -6,7 +6,7 @@ a child that fails to reach a verdict counts as failing, and its reason is kept 
 ``details["children"]``.
 
 Example:
-    >>> from steergraph.agents.verifiers import AllOf, ExactMatch, Problem, RegexMatch
+    >>> from steergraph.agents.verify import AllOf, ExactMatch, Problem, RegexMatch
     >>> both = AllOf([ExactMatch(), RegexMatch(r"^\\d+$")])
     >>> both.verify(Problem(prompt="2+2?", answer="4"), "4").passed
     True
@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from steergraph.agents.verifiers.base import Problem, Verdict, Verifier
+from steergraph.agents.verify.base import Problem, Verdict, Verifier
 from steergraph.errors import InputError
 
 __all__ = ["AllOf", "AnyOf", "Composite", "MajorityVote", "Weighted"]

@@ -8,7 +8,7 @@ threshold``, and the raw reward is in ``details["reward"]``. Step granularity: a
 partial answer is scored like a whole one (an outcome reward model read as a value).
 
 Example:
-    >>> from steergraph.agents.verifiers import Problem, RewardModelVerifier
+    >>> from steergraph.agents.verify import Problem, RewardModelVerifier
     >>> from steergraph.testing import tiny_causal_lm
     >>> from steergraph.training.reward_model import RewardModelScorer
     >>> rm = RewardModelVerifier(RewardModelScorer.from_causal_lm(*tiny_causal_lm()))
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from steergraph.agents.verifiers.base import Problem, Verdict, Verifier, failed_verdict
+from steergraph.agents.verify.base import Problem, Verdict, Verifier, failed_verdict
 
 __all__ = ["RewardModelVerifier"]
 

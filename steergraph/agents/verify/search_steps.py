@@ -17,8 +17,8 @@ Both are written here: LangGraph schedules whole graphs, not token-level search,
 no maintained library offers step-level search over LangChain chat models.
 
 Example:
-    >>> from steergraph.agents.search_steps import BeamSearch
-    >>> from steergraph.agents.verifiers import Problem, RegexMatch
+    >>> from steergraph.agents.verify.search_steps import BeamSearch
+    >>> from steergraph.agents.verify import Problem, RegexMatch
     >>> from steergraph.testing import ScriptedChatModel
     >>> llm = ScriptedChatModel(responses=["a", "b"], cycle=True)
     >>> r = BeamSearch(beam_width=1, expansions=2, max_steps=2).search(
@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
 
-from steergraph.agents.search_base import (
+from steergraph.agents.verify.base import Problem, Verdict, Verifier
+from steergraph.agents.verify.search_base import (
     Candidate,
     MessagesFn,
     SearchResult,
@@ -47,7 +48,6 @@ from steergraph.agents.search_base import (
     sample_steps,
     sample_texts,
 )
-from steergraph.agents.verifiers.base import Problem, Verdict, Verifier
 from steergraph.errors import InputError
 
 __all__ = ["BeamSearch", "TreeSearch"]

@@ -1,12 +1,12 @@
 """Rule verifiers: exact match, numeric tolerance, regular expression, JSON schema.
 
 The cheapest verifiers in the survey's taxonomy: deterministic, no model. Each compares
-a candidate with the :class:`~steergraph.agents.verifiers.base.Problem`'s reference
+a candidate with the :class:`~steergraph.agents.verify.base.Problem`'s reference
 (``answer``, ``schema``) or with its own pattern, and gives a binary verdict with a
 score and a feedback sentence a model can act on during refinement.
 
 Example:
-    >>> from steergraph.agents.verifiers import NumericTolerance, Problem, RegexMatch
+    >>> from steergraph.agents.verify import NumericTolerance, Problem, RegexMatch
     >>> p = Problem(prompt="What is 1/3 to 2 places?", answer="0.33")
     >>> NumericTolerance(abs_tol=0.01).verify(p, "It is about 0.333.").passed
     True
@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from steergraph.agents.verifiers.base import Problem, Verdict, Verifier, failed_verdict
+from steergraph.agents.verify.base import Problem, Verdict, Verifier, failed_verdict
 from steergraph.errors import InputError
 
 __all__ = ["ExactMatch", "JsonSchemaVerifier", "NumericTolerance", "RegexMatch", "last_number"]
@@ -59,7 +59,7 @@ class ExactMatch(Verifier):
     """Passes when the normalized candidate equals the reference answer.
 
     ``normalize`` defaults to stripping whitespace and a trailing period, lower-cased;
-    ``extract`` (e.g. :func:`steergraph.data.arithmetic.extract_number`) pulls the final
+    ``extract`` (e.g. :func:`steergraph.data.verify.arithmetic.extract_number`) pulls the final
     answer out of a longer reply first.
     """
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from langchain_core.messages import HumanMessage
 
-from steergraph.agents.search import BestOfN
-from steergraph.agents.verifiers import CodeTestVerifier, LLMJudge, Problem, RegexMatch
-from steergraph.data.humaneval import chat_prompt, humaneval_split, load_humaneval
+from steergraph.agents.verify import CodeTestVerifier, LLMJudge, Problem, RegexMatch
+from steergraph.agents.verify.search import BestOfN
+from steergraph.data.verify.humaneval import chat_prompt, humaneval_split, load_humaneval
 
 pytestmark = pytest.mark.e2e
 
@@ -120,8 +120,8 @@ def test_cli_verify_run_and_sandbox(tmp_path):
 
 
 def test_beam_search_on_the_embedded_model(llm):
-    from steergraph.agents.search_steps import BeamSearch
-    from steergraph.agents.verifiers import RegexMatch
+    from steergraph.agents.verify import RegexMatch
+    from steergraph.agents.verify.search_steps import BeamSearch
 
     p = Problem(prompt="List three colors, one per line.")
     result = BeamSearch(beam_width=2, expansions=2, max_steps=3, step_max_tokens=16).search(
@@ -142,7 +142,7 @@ def test_dpo_and_grpo_feedback_on_the_embedded_model(llm, tmp_path, mode):
         Problem(id="q", prompt="What is 2 + 3? Reply with the number.", answer="5"),
         Problem(id="r", prompt="What is 4 + 4? Reply with the number.", answer="8"),
     ]
-    from steergraph.agents.verifiers import NumericTolerance
+    from steergraph.agents.verify import NumericTolerance
 
     train = {"max_steps": 1, "per_device_train_batch_size": 2, "disable_tqdm": True}
     if mode == "grpo":
@@ -166,7 +166,7 @@ def test_dpo_and_grpo_feedback_on_the_embedded_model(llm, tmp_path, mode):
 
 
 def test_reward_model_trained_with_trl_scores_as_a_verifier(tmp_path):
-    from steergraph.agents.verifiers import RewardModelVerifier
+    from steergraph.agents.verify import RewardModelVerifier
     from steergraph.training.reward_model import train_reward_model
 
     pairs = [

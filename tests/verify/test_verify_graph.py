@@ -9,9 +9,9 @@ import pytest
 import torch
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from steergraph.agents.search import BestOfN
-from steergraph.agents.search_base import SearchResult
-from steergraph.agents.verifiers import ExactMatch, Problem, RegexMatch, Verdict, Verifier
+from steergraph.agents.verify import ExactMatch, Problem, RegexMatch, Verdict, Verifier
+from steergraph.agents.verify.search import BestOfN
+from steergraph.agents.verify.search_base import SearchResult
 from steergraph.errors import CapabilityError, InputError
 from steergraph.graphs.verify import VerifyContext, build_verify_graph
 from steergraph.testing import ScriptedChatModel

@@ -8,11 +8,11 @@
 - :class:`Refine`: answer, verify, and while the verdict fails feed its text feedback
   back to the model for another attempt (inference-time feedback).
 
-Step-level beam search and tree search live in :mod:`steergraph.agents.search_steps`.
+Step-level beam search and tree search live in :mod:`steergraph.agents.verify.search_steps`.
 
 Example:
-    >>> from steergraph.agents.search import BestOfN
-    >>> from steergraph.agents.verifiers import ExactMatch, Problem
+    >>> from steergraph.agents.verify.search import BestOfN
+    >>> from steergraph.agents.verify import ExactMatch, Problem
     >>> from steergraph.testing import ScriptedChatModel
     >>> llm = ScriptedChatModel(responses=["3", "4", "5"])
     >>> r = BestOfN(n=3).search(llm, Problem(prompt="2+2?", answer="4"), ExactMatch())
@@ -28,7 +28,8 @@ from collections.abc import Callable
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 
-from steergraph.agents.search_base import (
+from steergraph.agents.verify.base import Problem, Verifier
+from steergraph.agents.verify.search_base import (
     Candidate,
     MessagesFn,
     SearchResult,
@@ -37,7 +38,6 @@ from steergraph.agents.search_base import (
     require_positive,
     sample_texts,
 )
-from steergraph.agents.verifiers.base import Problem, Verifier
 from steergraph.errors import InputError
 
 __all__ = ["BestOfN", "Greedy", "Refine", "SelfConsistency"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from steergraph.agents.verifiers import CodeTestVerifier, Problem
+from steergraph.agents.verify import CodeTestVerifier, Problem
 from steergraph.tools.sandbox import Sandbox, SandboxLimits
 from steergraph.tools.sandbox_hostile import (
     HOSTILE_NEEDS,

@@ -1,6 +1,6 @@
 """Verified samples -> training data for TRL (pure data; no training here).
 
-Candidates judged by a :class:`~steergraph.agents.verifiers.base.Verifier` become
+Candidates judged by a :class:`~steergraph.agents.verify.base.Verifier` become
 
 * :func:`sft_dataset` -- rejection sampling: passed candidates, prompt-completion (SFT);
 * :func:`preference_dataset` -- best-vs-worst pairs per problem (DPO, reward models);
@@ -12,7 +12,7 @@ on zero rows): the builders raise :class:`~steergraph.errors.InputError` saying 
 Verdicts with ``error`` set (no verdict reached) never become training data.
 
 Example:
-    >>> from steergraph.agents.verifiers.base import Problem, Verdict
+    >>> from steergraph.agents.verify.base import Problem, Verdict
     >>> p = Problem(id="add", prompt="2+2?", answer="4")
     >>> rows = [Scored(problem=p, candidate=c, verdict=Verdict(verifier="x", passed=c == "4"))
     ...         for c in ["4", "5", "4"]]
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from steergraph.agents.verifiers.base import Problem, Verdict, Verifier
+from steergraph.agents.verify.base import Problem, Verdict, Verifier
 from steergraph.asyncio_utils import run_sync
 from steergraph.errors import InputError
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from steergraph.agents.search import BestOfN, Greedy, Refine, SelfConsistency
-from steergraph.agents.search_base import sample_steps, sample_texts
-from steergraph.agents.search_steps import BeamSearch, TreeSearch
-from steergraph.agents.verifiers import ExactMatch, Problem, RegexMatch, Verdict, Verifier
+from steergraph.agents.verify import ExactMatch, Problem, RegexMatch, Verdict, Verifier
+from steergraph.agents.verify.search import BestOfN, Greedy, Refine, SelfConsistency
+from steergraph.agents.verify.search_base import sample_steps, sample_texts
+from steergraph.agents.verify.search_steps import BeamSearch, TreeSearch
 from steergraph.asyncio_utils import run_sync
 from steergraph.errors import InputError
 from steergraph.testing import ScriptedChatModel
@@ -34,7 +34,7 @@ def test_best_of_n_with_greedy_and_no_verifier():
 def test_self_consistency_majority_and_abstentions():
     replies = ["so 4", "so 5", "so 4", "no idea", "so 4"]
     llm = ScriptedChatModel(responses=replies)
-    from steergraph.agents.verifiers.rules import last_number
+    from steergraph.agents.verify.rules import last_number
 
     def extract(text):
         n = last_number(text)

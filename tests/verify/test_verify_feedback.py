@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from steergraph.agents.verifiers.base import Problem, Verdict, Verifier
+from steergraph.agents.verify.base import Problem, Verdict, Verifier
 from steergraph.errors import InputError
-from steergraph.training.feedback import (
+from steergraph.training.verify import (
     Scored,
     feedback_stats,
     preference_dataset,

@@ -35,7 +35,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from steergraph.agents.verifiers.base import Problem
+from steergraph.agents.verify.base import Problem
 from steergraph.errors import InputError
 
 __all__ = [
@@ -51,7 +51,7 @@ __all__ = [
     "program_with_tests",
 ]
 
-FIXTURE_PATH = Path(__file__).parent / "fixtures" / "humaneval_visible_tests.json"
+FIXTURE_PATH = Path(__file__).parents[1] / "fixtures" / "humaneval_visible_tests.json"
 
 _SEP = re.compile(r"\s*(?:#\s*)?(?:==>|=>|==|->|➞|→|=|returns?\b|should return\b)\s*")  # f(x) ? y
 _CALL_LINE = re.compile(  # an example line starting with a call: ``* for f(x) == y``
@@ -86,7 +86,7 @@ def load_humaneval(fixture_path: str | Path | None = None) -> list[Problem]:
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(
             f"cannot read the HumanEval visible-tests fixture {path}: {exc}",
-            fix="rebuild it with steergraph.data.humaneval.build_visible_tests_fixture(path)",
+            fix="rebuild it: steergraph.data.verify.humaneval.build_visible_tests_fixture(path)",
         ) from exc
     problems = []
     for row in _rows():
@@ -384,7 +384,7 @@ def build_visible_tests_fixture(path: str | Path = FIXTURE_PATH) -> dict[str, An
             "rejected": [t for t, good in zip(candidates, ok) if not good],
         }
     fixture = {
-        "generator": "steergraph.data.humaneval.build_visible_tests_fixture",
+        "generator": "steergraph.data.verify.humaneval.build_visible_tests_fixture",
         "data_sha256": hashlib.sha256(data).hexdigest(),
         "n_with_visible": sum(1 for p in problems.values() if p["visible"]),
         "n_visible_tests": sum(len(p["visible"]) for p in problems.values()),

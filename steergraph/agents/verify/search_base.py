@@ -1,7 +1,7 @@
 """What every search strategy shares: candidates, results, and batched sampling.
 
-A strategy (:mod:`steergraph.agents.search`, :mod:`steergraph.agents.search_steps`)
-turns a :class:`~steergraph.agents.verifiers.Problem` into candidates, asks a verifier
+A strategy (:mod:`steergraph.agents.verify.search`, :mod:`steergraph.agents.verify.search_steps`)
+turns a :class:`~steergraph.agents.verify.Problem` into candidates, asks a verifier
 about them, and returns a :class:`SearchResult` naming the one it selects. Sampling
 goes through :func:`sample_texts`: one batched ``generate`` for ``n`` samples on local
 models (:meth:`~steergraph.llm.local.LocalChatModel.sample`), ``abatch`` on any other
@@ -26,7 +26,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, Field
 
-from steergraph.agents.verifiers.base import Problem, Verdict, Verifier
+from steergraph.agents.verify.base import Problem, Verdict, Verifier
 from steergraph.asyncio_utils import run_sync
 from steergraph.errors import InputError
 

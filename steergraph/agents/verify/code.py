@@ -1,7 +1,7 @@
 """Code-execution verifier: run a candidate program against tests in the sandbox.
 
 The candidate (a chat reply or bare code) becomes a program defining the problem's
-``entry_point`` (:func:`steergraph.data.humaneval.extract_code`); it is compiled here
+``entry_point`` (:func:`steergraph.data.verify.humaneval.extract_code`); it is compiled here
 first (a reply that is not Python fails at once, no process spent), then run with the
 tests in a :class:`~steergraph.tools.sandbox.Sandbox` subprocess (time, memory, output
 and process limits, no network, a temporary directory, the whole process tree killed).
@@ -13,7 +13,7 @@ the prompt, so selection never peeks at the hidden tests; ``tests="hidden"`` run
 ``Problem.hidden_tests`` to score a final answer.
 
 Example:
-    >>> from steergraph.agents.verifiers import CodeTestVerifier, Problem
+    >>> from steergraph.agents.verify import CodeTestVerifier, Problem
     >>> p = Problem(prompt="def add(a, b):", entry_point="add", tests=["assert add(2, 3) == 5"])
     >>> CodeTestVerifier().verify(p, "def add(a, b):\\n    return a + b\\n").passed
     True
@@ -25,8 +25,8 @@ import json
 import secrets
 from typing import Literal
 
-from steergraph.agents.verifiers.base import Problem, Verdict, Verifier, failed_verdict
-from steergraph.data.humaneval import extract_code, program_with_counted_tests
+from steergraph.agents.verify.base import Problem, Verdict, Verifier, failed_verdict
+from steergraph.data.verify.humaneval import extract_code, program_with_counted_tests
 from steergraph.tools.sandbox import Sandbox, SandboxLimits
 
 __all__ = ["CodeTestVerifier"]

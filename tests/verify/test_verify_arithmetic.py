@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from steergraph.data.arithmetic import arithmetic_problems, evaluate, extract_number
+from steergraph.data.verify.arithmetic import arithmetic_problems, evaluate, extract_number
 from steergraph.errors import InputError
 
 

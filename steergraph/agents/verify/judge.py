@@ -7,7 +7,7 @@ or a model error becomes a failed verdict with the reason; it never raises into 
 search or training loop.
 
 Example:
-    >>> from steergraph.agents.verifiers import LLMJudge, Problem
+    >>> from steergraph.agents.verify import LLMJudge, Problem
     >>> from steergraph.testing import ScriptedChatModel
     >>> judge = LLMJudge(ScriptedChatModel(responses=[
     ...     '{"correct": true, "score": 9, "feedback": "right"}']))
@@ -25,7 +25,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from steergraph.agents.verifiers.base import Problem, Verdict, Verifier, failed_verdict
+from steergraph.agents.verify.base import Problem, Verdict, Verifier, failed_verdict
 from steergraph.errors import StructuredOutputError
 
 __all__ = ["JUDGE_SYSTEM", "JudgeReply", "LLMJudge"]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from steergraph.agents.verifiers.base import Problem
-from steergraph.data.humaneval import (
+from steergraph.agents.verify.base import Problem
+from steergraph.data.verify.humaneval import (
     FIXTURE_PATH,
     chat_prompt,
     docstring_tests,

@@ -12,7 +12,7 @@ reason, so a search or training loop keeps going.
 Subclasses implement only :meth:`Verifier._check`.
 
 Example:
-    >>> from steergraph.agents.verifiers import ExactMatch, Problem
+    >>> from steergraph.agents.verify import ExactMatch, Problem
     >>> v = ExactMatch()
     >>> [x.passed for x in v.verify_many(Problem(prompt="2+2?", answer="4"), ["4", "5", ""])]
     [True, False, False]

@@ -29,7 +29,7 @@ import random
 import re
 from collections.abc import Callable
 
-from steergraph.agents.verifiers.base import Problem
+from steergraph.agents.verify.base import Problem
 from steergraph.errors import InputError
 
 __all__ = ["DIFFICULTIES", "arithmetic_problems", "evaluate", "extract_number"]

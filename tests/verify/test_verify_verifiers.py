@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from steergraph.agents.verifiers import (
+from steergraph.agents.verify import (
     AllOf,
     AnyOf,
     ExactMatch,
@@ -48,7 +48,7 @@ def test_exact_match_normalizes_and_extracts():
     v = ExactMatch()
     assert v.verify(P, " 42. ").passed
     assert not v.verify(P, "43").passed
-    from steergraph.data.arithmetic import extract_number
+    from steergraph.data.verify.arithmetic import extract_number
 
     assert ExactMatch(extract=extract_number).verify(P, "6 * 7 = 42, so the answer is 42.").passed
     nothing = ExactMatch(extract=lambda t: None).verify(P, "no idea")
@@ -167,7 +167,7 @@ def test_step_verdicts_have_step_granularity():
 
 
 def test_reward_model_verifier_batches_and_guards(tmp_path):
-    from steergraph.agents.verifiers import RewardModelVerifier
+    from steergraph.agents.verify import RewardModelVerifier
     from steergraph.testing import tiny_causal_lm
     from steergraph.training.reward_model import RewardModelScorer
 
@@ -205,7 +205,7 @@ def test_long_judge_feedback_is_cut_not_refused():
 
 
 def test_reward_model_with_a_short_batch_falls_back_to_one_at_a_time():
-    from steergraph.agents.verifiers import RewardModelVerifier
+    from steergraph.agents.verify import RewardModelVerifier
 
     class Scorer:
         def score(self, prompt, responses):
