@@ -107,10 +107,13 @@ METHODS: dict[str, Method] = {
             cli="steergraph.cli.structrag:structrag_app",
             command="structrag",
             library=("steergraph.agents.structrag",),
-            training=("steergraph.training.structrag_router",),
+            training=("steergraph.training.structrag",),
             notebook="examples/structrag.ipynb",
             benchmark="benchmarks/structrag_bench.py",
-            tests=("tests/graphs/test_structrag_graph.py", "tests/e2e/test_structrag_e2e.py"),
+            tests=(
+                "tests/structrag/test_structrag_graph.py",
+                "tests/structrag/test_structrag_e2e.py",
+            ),
             readme="**StructRAG: route -> structurize -> utilize**",
         ),
         Method(

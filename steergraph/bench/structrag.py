@@ -3,7 +3,7 @@
 One run, one model (any chat model spec), the same held-out tasks for every method:
 
 1. tasks with program-computed gold answers over real documents
-   (:mod:`steergraph.data.structrag_tasks`: spotlight locating, comparison, clustering,
+   (:mod:`steergraph.data.structrag.tasks`: spotlight locating, comparison, clustering,
    chain of reasoning; all five structure types), split into train and test;
 2. router training (:mod:`steergraph.graphs.structrag_router`) on the training tasks;
    routing accuracy on the test tasks before and after (local models only: DPO needs
@@ -30,8 +30,8 @@ from typing import Any
 from steergraph.agents.structrag.baselines import chunk_rag_answer, long_context_answer
 from steergraph.agents.structrag.documents import Doc
 from steergraph.agents.structrag.retrieval import Retriever
-from steergraph.data.structrag_scoring import score_answer
-from steergraph.data.structrag_tasks import StructTask, split_tasks, structrag_tasks
+from steergraph.data.structrag.scoring import score_answer
+from steergraph.data.structrag.tasks import StructTask, split_tasks, structrag_tasks
 from steergraph.errors import InputError
 from steergraph.graphs.structrag import StructRAGContext, build_structrag_graph
 from steergraph.llm.loading import load_chat_model
@@ -141,7 +141,7 @@ def split_for_bench(cfg: StructRAGBenchConfig) -> tuple[list[StructTask], list[S
         if not test:
             raise InputError(
                 f"no test tasks in the families {cfg.test_families}",
-                fix="name families of steergraph.data.structrag_tasks.FAMILIES",
+                fix="name families of steergraph.data.structrag.tasks.FAMILIES",
             )
     return _first(seen, cfg.train_n_per_family), _first(test, cfg.n_per_family)
 

@@ -3,14 +3,14 @@
 The hybrid structure router is trained the way StructRAG's authors trained theirs:
 
 * ``synthesize`` builds routing tasks with program-computed gold answers over real
-  documents (:func:`~steergraph.data.structrag_tasks.structrag_tasks`, training split),
+  documents (:func:`~steergraph.data.structrag.tasks.structrag_tasks`, training split),
   or takes the ``tasks`` given in the input.
 * ``simulate`` solves every task once with every structure type (the StructRAG graph
   with the structure forced), a few tasks per step, so a killed run resumes from the
   last checkpoint without redoing finished tasks; a structure that came out empty and
   fell back to chunk counts as a failed solution.
 * ``judge`` scores each simulated answer against the gold answer and writes DPO pairs
-  (:func:`~steergraph.training.structrag_router.router_preferences`) to
+  (:func:`~steergraph.training.structrag.router_preferences`) to
   ``workdir/router_pairs.jsonl``.
 * ``train`` runs TRL's ``DPOTrainer`` on the router model (a copy of the embedded
   model's weights unless ``RouterTrainingContext.router`` is given) and exports it for
@@ -38,8 +38,8 @@ from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
 from steergraph.agents.structrag.structures import STRUCTURE_TYPES
-from steergraph.data.structrag_scoring import score_answer
-from steergraph.data.structrag_tasks import StructTask, split_tasks, structrag_tasks
+from steergraph.data.structrag.scoring import score_answer
+from steergraph.data.structrag.tasks import StructTask, split_tasks, structrag_tasks
 from steergraph.errors import InputError
 from steergraph.graphs.structrag import StructRAGContext, build_structrag_graph
 from steergraph.llm.loading import load_chat_model
@@ -219,7 +219,7 @@ def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
         return "simulate" if state.get("cursor", 0) < len(state["tasks"]) else "judge"
 
     def judge(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
-        from steergraph.training.structrag_router import judge_counts, router_preferences
+        from steergraph.training.structrag import judge_counts, router_preferences
 
         ctx = runtime.context or RouterTrainingContext()
         sims = state.get("simulations") or []
@@ -246,7 +246,7 @@ def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
         return {"judged": summary, "status": "judged"}
 
     def train(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
-        from steergraph.training.structrag_router import router_preferences, train_router
+        from steergraph.training.structrag import router_preferences, train_router
 
         ctx = runtime.context or RouterTrainingContext()
         if not ctx.train:
@@ -281,7 +281,7 @@ def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
         }
 
     def evaluate(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
-        from steergraph.training.structrag_router import router_accuracy
+        from steergraph.training.structrag import router_accuracy
 
         ctx = runtime.context or RouterTrainingContext()
         held_out = _tasks(state.get("eval_tasks"))

@@ -49,7 +49,7 @@ def _long_description(stanza: str) -> str:
 
 
 def _package_rows() -> list[dict[str, Any]]:
-    from steergraph.data.structrag_corpus import load_corpus
+    from steergraph.data.structrag.corpus import load_corpus
 
     rows = []
     for pkg in load_corpus()["packages"]:

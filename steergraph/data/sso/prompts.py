@@ -2,7 +2,7 @@
 
 SSO needs queries, not answers: open instructions a policy can answer well or badly
 under a principle. They are built from the StructRAG corpus fixture
-(:mod:`steergraph.data.structrag_corpus`: real Debian packages with their dpkg
+(:mod:`steergraph.data.structrag.corpus`: real Debian packages with their dpkg
 descriptions, Python packages with READMEs, topics of Python's documentation), so they
 talk about real software without any download, by a few instruction templates per
 kind (explain, advise, compare, list). The split is by a hash of the prompt text,
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from steergraph.data.jsonl import read_jsonl
-from steergraph.data.structrag_corpus import load_corpus
+from steergraph.data.structrag.corpus import load_corpus
 from steergraph.errors import InputError, InputFileError
 
 __all__ = ["load_prompts", "sso_prompts"]

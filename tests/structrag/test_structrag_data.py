@@ -7,14 +7,14 @@ from collections import Counter
 
 import pytest
 
-from steergraph.data.structrag_corpus import (
+from steergraph.data.structrag.corpus import (
     FIXTURE,
     load_corpus,
     numbered_lists,
     parse_headings,
 )
-from steergraph.data.structrag_scoring import mean_scores, score_answer
-from steergraph.data.structrag_tasks import FAMILIES, StructTask, split_tasks, structrag_tasks
+from steergraph.data.structrag.scoring import mean_scores, score_answer
+from steergraph.data.structrag.tasks import FAMILIES, StructTask, split_tasks, structrag_tasks
 from steergraph.errors import InputError
 
 TASKS = structrag_tasks(6, seed=0)

@@ -9,7 +9,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from steergraph.agents.structrag.router import router_messages
 from steergraph.agents.structrag.structures import STRUCTURE_TYPES
-from steergraph.data.structrag_tasks import structrag_tasks
+from steergraph.data.structrag.tasks import structrag_tasks
 from steergraph.errors import InputError
 from steergraph.graphs.structrag_router import (
     RouterTrainingContext,
@@ -18,7 +18,7 @@ from steergraph.graphs.structrag_router import (
 )
 from steergraph.llm.prompting import to_chat_dicts
 from steergraph.testing import scripted_structrag, tiny_causal_lm
-from steergraph.training.structrag_router import (
+from steergraph.training.structrag import (
     judge_counts,
     route_completion,
     router_accuracy,

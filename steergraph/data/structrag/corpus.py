@@ -20,7 +20,7 @@ without depending on the machine they run on:
 
 Every entry has the :class:`~steergraph.agents.structrag.documents.Doc` fields
 ``id``, ``title``, ``text``, ``source`` plus its parsed data. :func:`load_corpus`
-reads only the fixture; regenerate it with ``python -m steergraph.data.structrag_corpus``.
+reads only the fixture; regenerate it with ``python -m steergraph.data.structrag.corpus``.
 
 Example:
     >>> corpus = load_corpus()
@@ -55,7 +55,7 @@ __all__ = [
     "write_fixture",
 ]
 
-FIXTURE = Path(__file__).parent / "fixtures" / "structrag_corpus.json"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "structrag_corpus.json"
 DPKG_STATUS = Path("/var/lib/dpkg/status")
 SITE_PACKAGES = Path("/work/main/.venv/lib/python3.11/site-packages")
 MAX_PACKAGES = 300
@@ -386,7 +386,7 @@ def load_corpus(path: Path = FIXTURE) -> dict[str, Any]:
     if not path.exists():
         raise InputFileError(
             f"StructRAG corpus fixture {path} is missing",
-            fix="run `python -m steergraph.data.structrag_corpus` to rebuild it",
+            fix="run `python -m steergraph.data.structrag.corpus` to rebuild it",
         )
     return json.loads(path.read_text(encoding="utf-8"))
 

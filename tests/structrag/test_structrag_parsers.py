@@ -12,7 +12,7 @@ from steergraph.agents.structrag.parsers import (
     parse_table,
     parse_triples,
 )
-from tests.agents.structrag_samples import (
+from tests.structrag.structrag_samples import (
     CSV,
     DPKG,
     MARKDOWN,

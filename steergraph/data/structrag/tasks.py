@@ -1,7 +1,7 @@
 """Loong-style StructRAG tasks over the committed corpus, with program-computed golds.
 
 Each task gives a question and a handful of real documents (the ones it needs plus
-distractors, shuffled) from :mod:`steergraph.data.structrag_corpus`; its gold answer
+distractors, shuffled) from :mod:`steergraph.data.structrag.corpus`; its gold answer
 is computed by code from the corpus' parsed fields, and a candidate is skipped when
 its answer would be ambiguous in those documents. Eleven families cover the four
 Loong task types and the five StructRAG structures (family (task type, structure)):
@@ -44,7 +44,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from steergraph.agents.structrag.structures import StructureType
-from steergraph.data.structrag_corpus import doc_fields, heading_parents, load_corpus
+from steergraph.data.structrag.corpus import doc_fields, heading_parents, load_corpus
 from steergraph.errors import InputError
 
 __all__ = ["FAMILIES", "Family", "StructTask", "split_tasks", "structrag_tasks"]

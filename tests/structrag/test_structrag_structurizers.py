@@ -19,7 +19,7 @@ from steergraph.agents.structrag.structures import (
 from steergraph.agents.structrag.structurizers import StructureResult, structurize
 from steergraph.errors import InputError
 from steergraph.testing import ScriptedChatModel
-from tests.agents.structrag_samples import (
+from tests.structrag.structrag_samples import (
     CSV,
     DPKG,
     MARKDOWN,

@@ -11,8 +11,8 @@ import pytest
 
 from steergraph.agents.structrag.exact import key_column
 from steergraph.agents.structrag.structures import STRUCTURE_TYPES, structure_from_dict
-from steergraph.data.structrag_scoring import score_answer
-from steergraph.data.structrag_tasks import structrag_tasks
+from steergraph.data.structrag.scoring import score_answer
+from steergraph.data.structrag.tasks import structrag_tasks
 from steergraph.graphs.structrag import StructRAGContext, build_structrag_graph
 from steergraph.graphs.structrag_router import (
     RouterTrainingContext,

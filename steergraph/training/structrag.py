@@ -4,7 +4,7 @@ StructRAG trains its hybrid structure router with DPO on synthetic preference da
 each synthesized task, a solution is simulated with every structure type, the solutions
 are judged, and the structure whose solution won is preferred over those that lost.
 Here the judge is the task's program-computed gold answer (F1 of each simulated answer,
-:func:`~steergraph.data.structrag_scoring.score_answer`); ties -- including the common
+:func:`~steergraph.data.structrag.scoring.score_answer`); ties -- including the common
 case at 135M parameters where every structure scores 0 -- prefer the structure the task
 was synthesized for (a ``tie_bonus`` added to its value), and :func:`judge_counts` says
 how many tasks were decided by the simulation and how many by that tie-break.
