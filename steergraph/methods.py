@@ -2,8 +2,9 @@
 
 Each :class:`Method` names where its parts live: the graph factories (``"module:attr"``
 strings, imported only when used, so listing them stays light), the CLI sub-app and its
-command, the library modules, the notebook, the benchmark, the tests and the README
-section. :data:`GRAPHS <steergraph.graphs.GRAPHS>`, the CLI's sub-commands and
+command, the library and training modules, the notebook, the benchmark and the README
+section; its data (``steergraph.data.<slug>``) and tests (``tests/<slug>/``) sit under
+its slug. :data:`GRAPHS <steergraph.graphs.GRAPHS>`, the CLI's sub-commands and
 ``langgraph.json`` are all derived from :data:`METHODS`; ``tests/test_methods.py`` fails
 when a registered part is missing or ``langgraph.json`` disagrees. A new method is one
 entry here (in the spirit of mergekit's ``merge_methods/registry.py``).
@@ -56,9 +57,18 @@ class Method:
     library: tuple[str, ...]
     notebook: str
     benchmark: str
-    tests: tuple[str, ...]
     readme: str
     training: tuple[str, ...] = field(default=())
+
+    @property
+    def tests(self) -> str:
+        """The method's test folder: ``tests/<slug>/`` (``test_<slug>_*.py`` files)."""
+        return f"tests/{self.slug}"
+
+    @property
+    def data(self) -> str:
+        """The method's data package: ``steergraph.data.<slug>``."""
+        return f"steergraph.data.{self.slug}"
 
 
 # graphs that belong to no method: the quick-start demo
@@ -74,10 +84,9 @@ METHODS: dict[str, Method] = {
             graphs={"catp": "steergraph.graphs.catp:build_catp_graph"},
             cli="steergraph.cli.catp:catp_app",
             command="catp",
-            library=("steergraph.agents.planner", "steergraph.agents.plan_search"),
+            library=("steergraph.agents.catp.planner", "steergraph.agents.catp.plan_search"),
             notebook="examples/catp.ipynb",
             benchmark="benchmarks/catp_bench.py",
-            tests=("tests/graphs/test_catp_graph.py", "tests/e2e/test_catp_e2e.py"),
             readme="**CATP: cost-aware tool planning**",
         ),
         Method(
@@ -88,10 +97,9 @@ METHODS: dict[str, Method] = {
             cli="steergraph.cli.verify:verify_app",
             command="verify",
             library=("steergraph.agents.verify",),
-            training=("steergraph.training.verify", "steergraph.training.recipes"),
+            training=("steergraph.training.verify",),
             notebook="examples/verify.ipynb",
             benchmark="benchmarks/verify_bench.py",
-            tests=("tests/verify/test_verify_graph.py", "tests/verify/test_verify_e2e.py"),
             readme="**Verifier engineering: search -> verify -> feedback**",
         ),
         Method(
@@ -110,10 +118,6 @@ METHODS: dict[str, Method] = {
             training=("steergraph.training.structrag",),
             notebook="examples/structrag.ipynb",
             benchmark="benchmarks/structrag_bench.py",
-            tests=(
-                "tests/structrag/test_structrag_graph.py",
-                "tests/structrag/test_structrag_e2e.py",
-            ),
             readme="**StructRAG: route -> structurize -> utilize**",
         ),
         Method(
@@ -124,10 +128,13 @@ METHODS: dict[str, Method] = {
             cli="steergraph.cli.sso:sso_app",
             command="sso",
             library=("steergraph.agents.sso",),
-            training=("steergraph.training.sso_trainer", "steergraph.training.sso_config"),
+            training=(
+                "steergraph.training.sso",
+                "steergraph.training.sso_trainer",
+                "steergraph.training.sso_config",
+            ),
             notebook="examples/sso.ipynb",
             benchmark="benchmarks/sso_bench.py",
-            tests=("tests/sso/test_sso_graph.py", "tests/sso/test_sso_e2e.py"),
             readme="**SSO: self-steering optimization**",
         ),
         Method(
@@ -141,7 +148,6 @@ METHODS: dict[str, Method] = {
             training=("steergraph.training.delta",),
             notebook="examples/delta.ipynb",
             benchmark="benchmarks/delta_bench.py",
-            tests=("tests/delta/test_delta_graph.py", "tests/delta/test_delta_e2e.py"),
             readme="**Delta-parameter editing**",
         ),
     )

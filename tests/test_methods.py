@@ -38,12 +38,31 @@ def test_every_registered_part_of_a_method_exists(slug):
         factory = resolve(target)
         assert callable(factory) and GRAPHS[name] is factory
         assert factory().get_graph().nodes, f"{name} compiles to an empty graph"
-    for module in m.library + m.training:
+    for module in (*m.library, *m.training, m.data):
         importlib.import_module(module)
-    for path in (m.notebook, m.benchmark, *m.tests):
+    for path in (m.notebook, m.benchmark):
         assert (ROOT / path).is_file(), f"{slug}: {path} is missing"
     assert m.readme in (ROOT / "README.md").read_text(), f"{slug}: no README section"
     assert m.paper.startswith("arXiv:")
+
+
+@pytest.mark.parametrize("slug", sorted(METHODS))
+def test_every_method_uses_its_slug_in_every_folder(slug):
+    m = METHODS[slug]
+    assert m.notebook == f"examples/{slug}.ipynb"
+    assert m.benchmark == f"benchmarks/{slug}_bench.py"
+    assert m.cli.startswith(f"steergraph.cli.{slug}:")
+    assert slug in m.graphs and m.graphs[slug].startswith(f"steergraph.graphs.{slug}:")
+    assert all(t.startswith(f"steergraph.training.{slug}") for t in m.training)
+    tests = sorted(p.name for p in (ROOT / m.tests).glob("*.py") if p.name.startswith("test"))
+    assert f"test_{slug}_graph.py" in tests and f"test_{slug}_e2e.py" in tests, tests
+    assert all(name.startswith(f"test_{slug}_") for name in tests), tests
+    assert (ROOT / m.tests / "__init__.py").is_file()
+
+
+def test_no_two_test_files_share_a_name():
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 
 
 def test_every_method_command_is_a_cli_sub_app():

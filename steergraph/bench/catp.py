@@ -1,6 +1,6 @@
 """The offline OpenCATP benchmark: four planners side by side on the CATP task suite.
 
-For every task of :mod:`steergraph.data.catp_tasks` (14 families x 4 input sizes,
+For every task of :mod:`steergraph.data.catp.tasks` (14 families x 4 input sizes,
 real text and tables) the benchmark
 
 1. searches the plan space exhaustively (:class:`~steergraph.bench.catp_oracle.PlanSpace`,
@@ -49,11 +49,11 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from steergraph.agents.plan_search import RandomPlanner
-from steergraph.agents.planner import Planner, PlanTask, plan_price
+from steergraph.agents.catp.plan_search import RandomPlanner
+from steergraph.agents.catp.planner import Planner, PlanTask, plan_price
 from steergraph.bench.catp_faults import run_with_faults, stable_seed
 from steergraph.bench.catp_oracle import PlanSpace, normalized_cost, qop
-from steergraph.data.catp_tasks import CATPTask, build_tasks, score_outputs
+from steergraph.data.catp.tasks import CATPTask, build_tasks, score_outputs
 from steergraph.errors import PlanError
 from steergraph.tools.executor import ExecutorConfig, PlanExecutor
 from steergraph.tools.plan import Plan

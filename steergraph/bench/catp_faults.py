@@ -21,7 +21,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from steergraph.data.catp_tasks import CATPTask
+from steergraph.data.catp.tasks import CATPTask
 from steergraph.graphs.catp import CATPContext, build_catp_graph
 from steergraph.tools.executor import ExecutorConfig
 from steergraph.tools.faults import FaultInjector

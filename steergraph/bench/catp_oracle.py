@@ -2,7 +2,7 @@
 
 For a task, :class:`PlanSpace` enumerates every expression computing each required
 output with at most ``max_size`` tool calls (no tool repeated,
-:func:`~steergraph.agents.plan_search.enumerate_expressions`), runs each one on the
+:func:`~steergraph.agents.catp.plan_search.enumerate_expressions`), runs each one on the
 task's real input and scores it against the gold output. Evaluation is memoized by
 *value*: a tool applied to arguments equal to ones already seen is not run again, so
 the thousands of expressions of a text task cost a few hundred real tool calls.
@@ -16,7 +16,7 @@ calls counted once; this keeps the search quadratic in a small number, and is st
 in the benchmark's report.
 
 Example:
-    >>> from steergraph.data.catp_tasks import build_tasks
+    >>> from steergraph.data.catp.tasks import build_tasks
     >>> from steergraph.tools.registry import default_registry
     >>> task = build_tasks(levels=(1,), families=("word-count",))[0]
     >>> space = PlanSpace(task, default_registry(), max_size=2)
@@ -31,8 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from steergraph.agents.plan_search import Expr, enumerate_expressions, plan_from_expressions
-from steergraph.data.catp_tasks import CATPTask, score_value
+from steergraph.agents.catp.plan_search import Expr, enumerate_expressions, plan_from_expressions
+from steergraph.data.catp.tasks import CATPTask, score_value
 from steergraph.tools.plan import Plan
 from steergraph.tools.types import Table
 

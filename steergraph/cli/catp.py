@@ -69,7 +69,7 @@ def _registry() -> Any:
 
 
 def _show_plan(plan: Any, registry: Any, size: int, png: Path | None) -> None:
-    from steergraph.agents.planner import plan_price
+    from steergraph.agents.catp.planner import plan_price
     from steergraph.viz.plans import write_plan_picture
 
     console.print(plan.to_text(), highlight=False)
@@ -94,7 +94,7 @@ def catp_plan(
     png: Annotated[Path | None, typer.Option(help="draw the plan (critical path in red)")] = None,
 ) -> None:
     """Write a plan for a task and print it (no tool runs)."""
-    from steergraph.agents.planner import Planner, PlanTask
+    from steergraph.agents.catp.planner import Planner, PlanTask
     from steergraph.llm.loading import load_chat_model
 
     types, _, size = _inputs(inputs)
@@ -218,7 +218,7 @@ def catp_bench(
     """Offline OpenCATP benchmark: random, cost-unaware, cost-aware and oracle planners."""
     from steergraph.bench.catp import BenchConfig, dumps, final_line, run_catp_bench
     from steergraph.bench.catp_report import format_table
-    from steergraph.data.catp_tasks import FAMILIES
+    from steergraph.data.catp.tasks import FAMILIES
 
     known = [f.name for f in FAMILIES]
     unknown = [f for f in family if f not in known]

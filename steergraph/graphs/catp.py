@@ -1,6 +1,6 @@
 """The CATP graph: plan -> validate -> (approve) -> execute -> replan on failure -> answer.
 
-``plan`` asks the :class:`~steergraph.agents.planner.Planner` (constrained decoding on
+``plan`` asks the :class:`~steergraph.agents.catp.planner.Planner` (constrained decoding on
 local models, parse-and-repair on API models); ``validate`` parses the plan against the
 registry; ``approve`` (when ``require_approval``) pauses with LangGraph's ``interrupt``
 so a person can accept, edit or reject the plan; ``execute`` runs it with the
@@ -38,7 +38,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from typing_extensions import TypedDict
 
-from steergraph.agents.planner import Planner, PlanTask, plan_price
+from steergraph.agents.catp.planner import Planner, PlanTask, plan_price
 from steergraph.asyncio_utils import run_sync
 from steergraph.errors import InputError, PlanError
 from steergraph.llm.loading import load_chat_model

@@ -7,10 +7,10 @@ import json
 import pytest
 from datasets import load_from_disk
 
-from steergraph.agents.plan_search import RandomPlanner
+from steergraph.agents.catp.plan_search import RandomPlanner
 from steergraph.bench.catp import BenchConfig, final_line, run_catp_bench, summarize
 from steergraph.bench.catp_faults import run_with_faults
-from steergraph.data.catp_tasks import build_tasks
+from steergraph.data.catp.tasks import build_tasks
 from steergraph.testing import ScriptedChatModel
 from steergraph.tools.registry import default_registry
 

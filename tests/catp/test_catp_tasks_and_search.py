@@ -6,15 +6,15 @@ import itertools
 
 import pytest
 
-from steergraph.agents.plan_search import (
+from steergraph.agents.catp.plan_search import (
     FixedPlanner,
     RandomPlanner,
     enumerate_expressions,
     plan_from_expressions,
 )
-from steergraph.agents.planner import PlanTask
+from steergraph.agents.catp.planner import PlanTask
 from steergraph.bench.catp_oracle import PlanSpace
-from steergraph.data.catp_tasks import FAMILIES, build_tasks, score_outputs, score_value
+from steergraph.data.catp.tasks import FAMILIES, build_tasks, score_outputs, score_value
 from steergraph.tools.executor import PlanExecutor
 from steergraph.tools.plan_parser import parse_plan
 from steergraph.tools.registry import default_registry

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from steergraph.agents.planner import Planner, PlanTask
+from steergraph.agents.catp.planner import Planner, PlanTask
 from steergraph.llm import load_chat_model
 from steergraph.tools.executor import PlanExecutor
 from steergraph.tools.registry import default_registry

@@ -9,7 +9,7 @@
   evaluates all of them (memoized) and keeps the best.
 * :class:`FixedPlanner` replays given plans, skipping those that use avoided tools.
 
-All three return :class:`~steergraph.agents.planner.PlannerResult`, so the CATP graph
+All three return :class:`~steergraph.agents.catp.planner.PlannerResult`, so the CATP graph
 takes any of them as ``CATPContext.planner``.
 
 Example:
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from steergraph.agents.planner import PlannerResult, PlanTask, plan_price
+from steergraph.agents.catp.planner import PlannerResult, PlanTask, plan_price
 from steergraph.tools.plan import Plan, Step
 from steergraph.tools.plan_mask import MaskState
 
