@@ -46,8 +46,13 @@ def import_graph() -> nx.DiGraph:
     graph.add_nodes_from(modules)
     for module, path in modules.items():
         for target, names in _imports(module, path):
-            for name in (target, *(f"{target}.{n}" for n in names)):
+            submodules = [f"{target}.{n}" for n in names if f"{target}.{n}" in modules]
+            # ``from pkg import sub`` depends on ``sub``; ``from pkg import name`` on ``pkg``
+            for name in submodules if submodules and len(submodules) == len(names) else [target]:
                 if name in modules and name != module:
+                    graph.add_edge(module, name)
+            for name in submodules:
+                if name != module:
                     graph.add_edge(module, name)
     return graph
 
