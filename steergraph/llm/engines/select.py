@@ -23,7 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from steergraph.errors import CapabilityError, ModelLoadError, ModelSpecError
-from steergraph.llm.embedded import EMBEDDED_MODELS, embedded_gguf, ensure_converted
+from steergraph.llm.embedded import (
+    EMBEDDED_MODELS,
+    embedded_gguf,
+    embedded_tokenizer,
+    ensure_converted,
+)
 
 __all__ = ["ENGINES", "build_engine", "default_engine", "find_gguf"]
 
@@ -59,6 +64,9 @@ def _tokenizer_for(target: str, gguf: Path) -> tuple[Any, str | None]:
     from transformers import AutoTokenizer
 
     if target in EMBEDDED_MODELS:
+        if EMBEDDED_MODELS[target].split is not None:  # no conversion needed to serve it
+            folder = str(embedded_tokenizer(target))
+            return AutoTokenizer.from_pretrained(folder, local_files_only=True), target
         folder = str(ensure_converted(target))
         return AutoTokenizer.from_pretrained(folder, local_files_only=True), folder
     parent = gguf.parent
