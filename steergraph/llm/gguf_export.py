@@ -9,8 +9,9 @@ does) is written here: the per-architecture hyper-parameters, Llama's Q/K row
 permutation (transformers' rotate-half layout back to llama.cpp's interleaved one),
 Gemma's ``1 + w`` norm weights, and the tokenizer metadata.
 
-Supported: ``LlamaForCausalLM`` (SmolLM2 and other Llama-family models) and
-``Gemma3ForCausalLM``. The tokenizer metadata is copied from an embedded model's GGUF
+Supported: ``LlamaForCausalLM`` (SmolLM2 and other Llama-family models),
+``Gemma3ForCausalLM`` and ``Qwen2ForCausalLM`` (the Qwen2.5-Coder tier: NeoX rope, so no
+row permutation; q/k/v biases). The tokenizer metadata is copied from an embedded model's GGUF
 when the vocabularies are identical (the case for models fine-tuned from them), and
 otherwise built from a byte-level BPE ``tokenizer.json``.
 
@@ -37,7 +38,11 @@ from steergraph.llm.engines.select import EXPORTED_GGUF
 __all__ = ["EXPORT_DTYPES", "SUPPORTED_ARCHITECTURES", "export_gguf"]
 
 EXPORT_DTYPES = ("f32", "f16", "q8_0")
-SUPPORTED_ARCHITECTURES = {"LlamaForCausalLM": "llama", "Gemma3ForCausalLM": "gemma3"}
+SUPPORTED_ARCHITECTURES = {
+    "LlamaForCausalLM": "llama",
+    "Gemma3ForCausalLM": "gemma3",
+    "Qwen2ForCausalLM": "qwen2",
+}
 
 
 def _architecture(model: Any) -> str:
@@ -80,7 +85,7 @@ def _hyperparameters(writer: Any, arch: str, config: Any) -> None:
     if arch == "llama":
         writer.add_rope_dimension_count(int(head_dim))
         writer.add_vocab_size(int(cfg.vocab_size))
-    else:
+    elif arch == "gemma3":
         writer.add_key_length(int(head_dim))
         writer.add_value_length(int(head_dim))
         if getattr(cfg, "sliding_window", None):
@@ -98,7 +103,11 @@ def _tensors(model: Any, arch: str) -> Iterator[tuple[str, np.ndarray]]:
     import gguf
 
     cfg = getattr(model.config, "text_config", model.config)
-    arch_enum = gguf.MODEL_ARCH.LLAMA if arch == "llama" else gguf.MODEL_ARCH.GEMMA3
+    arch_enum = {
+        "llama": gguf.MODEL_ARCH.LLAMA,
+        "gemma3": gguf.MODEL_ARCH.GEMMA3,
+        "qwen2": gguf.MODEL_ARCH.QWEN2,
+    }[arch]
     names = gguf.get_tensor_name_map(arch_enum, int(cfg.num_hidden_layers))
     tied = bool(getattr(cfg, "tie_word_embeddings", False))
     for hf_name, tensor in model.state_dict().items():
@@ -267,10 +276,11 @@ def _write_gguf(model: Any, tokenizer: Any, arch: str, out: Path, dtype: str) ->
         template = _template_tokenizer(tokenizer)
         if template is not None:
             _write_template_tokenizer(writer, template, tokenizer)
-        elif arch == "gemma3":
+        elif arch in ("gemma3", "qwen2"):
             raise CapabilityError(
-                "a Gemma 3 model is exported only with the embedded Gemma 3 vocabulary",
-                fix="fine-tune from the embedded gemma3 model, or serve it with 'local+hf:'",
+                f"a {arch} model is exported only with its embedded model's vocabulary",
+                fix="fine-tune from the embedded model (gemma3, qwen-coder-0.5b), or serve it "
+                "with 'local+hf:'",
             )
         else:
             _write_bpe_tokenizer(writer, tokenizer, out)
