@@ -38,8 +38,7 @@ from steergraph.llm.engines.hf import HFEngine
 from steergraph.llm.prompting import render_prompt, to_chat_dicts
 from steergraph.llm.structured import schema_instruction, structured_parser, to_json_schema
 from steergraph.llm.tool_calls import (
-    TOOL_CALL_CLOSE,
-    TOOL_CALL_OPEN,
+    forced_call_grammar,
     forced_tool_schema,
     parse_tool_calls,
     select_tools,
@@ -132,9 +131,7 @@ class LocalChatModel(BaseChatModel):
             kwargs["_forced"] = forced
             if forced:
                 call = json.dumps(decoding_schema(forced_tool_schema(allowed)))
-                grammar = lark_grammar(
-                    f'start: "{TOOL_CALL_OPEN}" call "{TOOL_CALL_CLOSE}"\ncall: %json {call}'
-                )
+                grammar = lark_grammar(forced_call_grammar(self.tokenizer, call))
         response_format = kwargs.get("response_format")
         if response_format is not None:
             schema = response_format["schema"]

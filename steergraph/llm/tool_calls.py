@@ -27,6 +27,7 @@ from steergraph.errors import InputError
 __all__ = [
     "TOOL_CALL_CLOSE",
     "TOOL_CALL_OPEN",
+    "forced_call_grammar",
     "forced_tool_schema",
     "parse_tool_calls",
     "render_tool_call",
@@ -39,6 +40,28 @@ TOOL_CALL_CLOSE = "</tool_call>"
 _BLOCK = re.compile(
     re.escape(TOOL_CALL_OPEN) + r"\s*(.*?)\s*(?:" + re.escape(TOOL_CALL_CLOSE) + r"|$)", re.S
 )
+
+
+def _marker(tokenizer: Any, text: str) -> str:
+    """A Lark item for ``text``: the literal, or also its single token where the vocabulary
+    has one (Qwen2.5's ``<tool_call>`` is an added, non-special token: llguidance offers it
+    for the literal but then refuses it as text, so the grammar names it by id too)."""
+    ids = tokenizer.convert_tokens_to_ids([text]) if tokenizer is not None else [None]
+    unk = getattr(tokenizer, "unk_token_id", None)
+    if ids and isinstance(ids[0], int) and ids[0] != unk:
+        return f'("{text}" | <[{ids[0]}]>)'
+    return f'"{text}"'
+
+
+def forced_call_grammar(tokenizer: Any, call_schema: str) -> str:
+    """The Lark grammar of one forced call: ``<tool_call>`` JSON ``</tool_call>``.
+
+    Example:
+        >>> forced_call_grammar(None, '{"type": "object"}').splitlines()[0]
+        'start: "<tool_call>" call "</tool_call>"'
+    """
+    open_, close = _marker(tokenizer, TOOL_CALL_OPEN), _marker(tokenizer, TOOL_CALL_CLOSE)
+    return f"start: {open_} call {close}\ncall: %json {call_schema}"
 
 
 def tools_system_prompt(tools: list[dict[str, Any]], required: bool) -> str:
