@@ -1,4 +1,4 @@
-"""LLM-layer throughput on the embedded SmolLM2-135M-Instruct (CPU), both engines.
+"""LLM-layer throughput of an embedded model (default SmolLM2-135M-Instruct; CPU), both engines.
 
 In one process, on the same prompt (64 new tokens, all cores):
   * raw llama-cpp-python (``Llama.create_completion``) vs our llama.cpp engine;
@@ -12,13 +12,17 @@ In one process, on the same prompt (64 new tokens, all cores):
     static-cache options that were measured and not adopted;
   * cold load from the safetensors cache vs from the GGUF file.
 
-Run: ``python benchmarks/llm_throughput.py`` (about 4 minutes on 2 cores; needs the
-llama.cpp extra, ``make install-llamacpp``). The last line is one JSON object.
+Run: ``python benchmarks/llm_throughput.py [--model NAME]`` (SmolLM2: about 4 minutes on
+2 cores; ``--model qwen-coder-0.5b`` or ``qwen-coder-1.5b`` after ``make models-extra``;
+needs the llama.cpp extra, ``make install-llamacpp``). The last line is one JSON object,
+the same keys for every model (plus the model's name and the process's peak RSS).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +31,7 @@ from typing import Literal
 import torch
 from pydantic import BaseModel, Field
 
+from steergraph.bench.llm import raw_llama
 from steergraph.llm import LocalChatModel, ensure_converted
 from steergraph.llm.embedded import embedded_gguf, load_from_gguf
 from steergraph.llm.engines.hf import HFEngine
@@ -92,19 +97,7 @@ def engine_rates(engine, prompt: str) -> tuple[float, float]:
 
 
 def raw_llama_rates(path: Path, ids: list[int]) -> tuple[float, float]:
-    import llama_cpp
-
-    from steergraph.llm.engines.llamacpp_runtime import safe_model_params
-
-    # same extra-buffer-type setting as our engine (the AMX repack path crashes on Q4_1)
-    default_params = llama_cpp.llama_model_default_params
-    llama_cpp.llama_model_default_params = lambda: safe_model_params(  # type: ignore[assignment]
-        type("lc", (), {"llama_model_default_params": staticmethod(default_params)})
-    )
-    try:
-        raw = llama_cpp.Llama(str(path), n_ctx=4096, verbose=False)
-    finally:
-        llama_cpp.llama_model_default_params = default_params  # type: ignore[assignment]
+    raw = raw_llama(path)
     raw.create_completion(ids, max_tokens=4, temperature=0)
 
     def one(temperature: float, seed: int) -> int:
@@ -175,21 +168,26 @@ def greedy_agreement(fast: HFEngine, exact: HFEngine, tok) -> float:
 
 
 def main() -> None:
+    from steergraph.llm.embedded import EMBEDDED_MODELS
     from steergraph.llm.engines.fast_copy import default_precision
     from steergraph.llm.engines.select import build_engine
 
-    folder = ensure_converted("smollm2")
-    hf_llm, load_cache = timed(lambda: LocalChatModel.from_pretrained("smollm2", engine="hf"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="smollm2", choices=sorted(EMBEDDED_MODELS))
+    name = parser.parse_args().model
+    embedded_gguf(name)  # assembled / located before any timing
+    folder = ensure_converted(name)
+    gguf_engine, load_llama = timed(lambda: build_engine(name, "gguf")[0])
+    gguf_llm = LocalChatModel(engine=gguf_engine, model_name=name)
+    hf_llm, load_cache = timed(lambda: LocalChatModel.from_pretrained(name, engine="hf"))
     with tempfile.TemporaryDirectory() as tmp:
-        _, load_gguf_tf = timed(lambda: load_from_gguf("smollm2", Path(tmp)))
-    gguf_engine, load_llama = timed(lambda: build_engine("smollm2", "gguf")[0])
-    gguf_llm = LocalChatModel(engine=gguf_engine, model_name="smollm2")
+        _, load_gguf_tf = timed(lambda: load_from_gguf(name, Path(tmp)))
     model, tok = hf_llm.hf_model, hf_llm.tokenizer
     prompt = render_prompt(tok, [{"role": "user", "content": PROMPT}])
     ids = tok(prompt, add_special_tokens=False)["input_ids"]
     enc = tok([prompt], return_tensors="pt", add_special_tokens=False)
 
-    llama_raw = raw_llama_rates(embedded_gguf("smollm2"), ids)
+    llama_raw = raw_llama_rates(embedded_gguf(name), ids)
     gguf_engine.generate([prompt], max_new_tokens=4)
     llama_ours = engine_rates(gguf_engine, prompt)
     tf_raw = raw_transformers_rates(model, enc)
@@ -233,6 +231,7 @@ def main() -> None:
     struct_hf = structured_rates(hf_llm)
 
     figures = {
+        "model": name,
         "llamacpp_raw_tok_s": round(llama_raw[0], 2),
         "llamacpp_ours_tok_s": round(llama_ours[0], 2),
         "ours_llamacpp_over_raw_llamacpp": round(llama_ours[0] / llama_raw[0], 3),
@@ -256,6 +255,7 @@ def main() -> None:
         "load_s_llamacpp": round(load_llama, 2),
         "load_s_transformers_cache": round(load_cache, 2),
         "load_s_transformers_from_gguf": round(load_gguf_tf, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     print(f"{'':28}{'single tok/s':>14}{'best-of-8 tok/s':>18}")
     for label, pair in [

@@ -39,7 +39,13 @@ from steergraph.agents.verify.search_base import SearchResult, SearchStrategy
 from steergraph.asyncio_utils import run_sync
 from steergraph.bench.verify_throughput import bench_sampling, bench_sandbox
 
-__all__ = ["BenchConfig", "run_verify_bench", "select_problems"]
+__all__ = [
+    "BenchConfig",
+    "humaneval_eval",
+    "humaneval_messages",
+    "run_verify_bench",
+    "select_problems",
+]
 
 ARITH_SYSTEM = "Solve the problem. Finish with a line 'The answer is N.' where N is a number."
 
@@ -91,7 +97,7 @@ def select_problems(cfg: BenchConfig) -> tuple[list[Problem], list[Problem]]:
     return train[: cfg.train_limit], test[: cfg.test_limit]
 
 
-def _humaneval_messages(problem: Problem) -> list[Any]:
+def humaneval_messages(problem: Problem) -> list[Any]:
     from steergraph.data.verify.humaneval import chat_prompt
 
     return [HumanMessage(chat_prompt(problem))]
@@ -121,10 +127,10 @@ def _rate(flags: list[bool]) -> float:
 
 
 # ---------------------------------------------------------------------- humaneval
-async def _humaneval_eval(llm: Any, test: list[Problem], cfg: BenchConfig) -> dict[str, Any]:
+async def humaneval_eval(llm: Any, test: list[Problem], cfg: BenchConfig) -> dict[str, Any]:
     hidden, visible = CodeTestVerifier(tests="hidden"), CodeTestVerifier(tests="visible")
     greedy = await _search_many(
-        Greedy(max_new_tokens=cfg.max_new_tokens, messages=_humaneval_messages),
+        Greedy(max_new_tokens=cfg.max_new_tokens, messages=humaneval_messages),
         llm,
         test,
         hidden,
@@ -136,7 +142,7 @@ async def _humaneval_eval(llm: Any, test: list[Problem], cfg: BenchConfig) -> di
             temperature=cfg.temperature,
             max_new_tokens=cfg.max_new_tokens,
             seed=0,
-            messages=_humaneval_messages,
+            messages=humaneval_messages,
         ),
         llm,
         test,
@@ -161,7 +167,7 @@ async def _humaneval_eval(llm: Any, test: list[Problem], cfg: BenchConfig) -> di
 
 async def _greedy_hidden(llm: Any, test: list[Problem], cfg: BenchConfig, desc: str) -> float:
     results = await _search_many(
-        Greedy(max_new_tokens=cfg.max_new_tokens, messages=_humaneval_messages),
+        Greedy(max_new_tokens=cfg.max_new_tokens, messages=humaneval_messages),
         llm,
         test,
         CodeTestVerifier(tests="hidden"),
@@ -193,7 +199,7 @@ def bench_rft(
             temperature=cfg.temperature,
             max_new_tokens=cfg.max_new_tokens,
             seed=1,
-            messages=_humaneval_messages,
+            messages=humaneval_messages,
         ),
         verifier=CodeTestVerifier(tests="hidden"),  # the training split's own tests
         feedback="sft",
@@ -289,13 +295,13 @@ def run_verify_bench(cfg: BenchConfig, log: Callable[[str], Any] = print) -> dic
     train, test = select_problems(cfg)
     report["sampling"] = bench_sampling(
         llm,
-        [_humaneval_messages(p) for p in test[: cfg.throughput_prompts]],
+        [humaneval_messages(p) for p in test[: cfg.throughput_prompts]],
         n=cfg.n,
         temperature=cfg.temperature,
         max_new_tokens=cfg.max_new_tokens,
         log=log,
     )
-    he = run_sync(_humaneval_eval(llm, test, cfg))
+    he = run_sync(humaneval_eval(llm, test, cfg))
     log(
         f"humaneval ({len(test)} test problems): greedy {he['greedy_pass1']:.3f}, "
         f"best-of-{cfg.n} visible {he['best_of_n_visible_pass1']:.3f}, "
