@@ -17,7 +17,7 @@ Example:
     >>> "demo" in graph_factories() and "sso" in graph_factories()
     True
     >>> langgraph_config()["graphs"]["catp"]
-    './steergraph/graphs/catp.py:build_catp_graph'
+    './steergraph/graphs/server.py:catp'
     >>> get_method("rlhf")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -188,9 +188,7 @@ def graph_factories() -> GraphFactories:
 
 
 def langgraph_config() -> dict[str, Any]:
-    """The content of ``langgraph.json``: every registered graph by file path."""
-    graphs = {}
-    for name, target in graph_factories().targets.items():
-        module, attr = target.split(":")
-        graphs[name] = f"./{module.replace('.', '/')}.py:{attr}"
+    """The content of ``langgraph.json``: every registered graph, served through the
+    zero-argument factories of :mod:`steergraph.graphs.server`."""
+    graphs = {name: f"./steergraph/graphs/server.py:{name}" for name in graph_factories()}
     return {"dependencies": ["."], "graphs": graphs}

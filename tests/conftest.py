@@ -85,12 +85,20 @@ def _qwen_missing() -> str | None:
     return None
 
 
+def _server_missing() -> str | None:
+    """Why the LangGraph Agent Server cannot start here, or None when it can."""
+    import importlib.util
+
+    if importlib.util.find_spec("langgraph_api") is None:
+        return "langgraph-cli[inmem] is not installed: pip install -e '.[server]'"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``qwen`` skip with a one-line reason when the tier is absent."""
-    marked = [item for item in items if item.get_closest_marker("qwen")]
-    if not marked:
-        return
-    reason = _qwen_missing()
-    if reason:
-        for item in marked:
+    """Tests marked ``qwen`` or ``server`` skip with a one-line reason when what they need
+    is absent."""
+    for marker, why in (("qwen", _qwen_missing), ("server", _server_missing)):
+        marked = [item for item in items if item.get_closest_marker(marker)]
+        reason = why() if marked else None
+        for item in marked if reason else []:
             item.add_marker(pytest.mark.skip(reason=reason))
