@@ -21,7 +21,7 @@ LLAMA_STAMP := $(VENV)/.steergraph-llamacpp
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
 	-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF
 
-.PHONY: install install-llamacpp models-extra demo test test-fast lint bench clean
+.PHONY: install install-llamacpp install-postgres models-extra demo test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -58,12 +58,18 @@ demo: install install-llamacpp
 		--input doc=README.md --output text --output words \
 		--png catp-plan.png --db $(VENV)/catp-demo.sqlite
 
+# the tests start a throw-away PostgreSQL cluster themselves; the server programs come from
+# Debian's package (installed here when missing; needs root)
+install-postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql)
+
 # every tier CI runs; the 25 slowest tests are listed at the end
-test: install install-llamacpp
+test: install install-llamacpp install-postgres
 	$(BIN)/python -m pytest -q --timeout 900 --durations=25
 
 # the inner loop: unit tests and doctests, no real model, no notebook (under 3 minutes)
-test-fast: install install-llamacpp
+test-fast: install install-llamacpp install-postgres
 	$(BIN)/python -m pytest -q -m "not e2e and not notebook" --timeout 300 --durations=10
 
 lint: install

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import glob
+import os
+import shutil
 import subprocess
 import sys
 
@@ -70,6 +73,47 @@ def cli(capsys, monkeypatch):
         return subprocess.CompletedProcess(list(args), code, out.out, out.err)
 
     return run
+
+
+def _pg_bin(name: str) -> str | None:
+    """A PostgreSQL server program: on PATH, or in Debian's versioned folder."""
+    found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found if isinstance(found, str) else (found[-1] if found else None)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A real, throw-away PostgreSQL cluster on a unix socket (no TCP), stopped at the end.
+
+    Its URL is ``postgresql://postgres@/postgres?host=<socket folder>``. PostgreSQL refuses
+    to run as root: as root the cluster belongs to the ``postgres`` user Debian's package
+    creates. ``make test`` installs the package where it is missing.
+    """
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.fail("PostgreSQL's initdb/pg_ctl are missing: apt-get install postgresql")
+    root = tmp_path_factory.mktemp("pg")
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+        root.chmod(0o755)
+        for parent in root.parents:  # the postgres user must reach the socket folder
+            if parent.stat().st_mode & 0o005 != 0o005:
+                parent.chmod(parent.stat().st_mode | 0o005)
+    run = lambda *cmd: subprocess.run(  # noqa: E731
+        [*as_user, *cmd], check=True, capture_output=True, text=True, timeout=120
+    )
+    run(initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
+    opts = f"-k {sock} -c listen_addresses='' -c fsync=off"
+    run(pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start")
+    try:
+        yield f"postgresql://postgres@/postgres?host={sock}"
+    finally:
+        run(pg_ctl, "-D", str(data), "-m", "immediate", "stop")
 
 
 def _qwen_missing() -> str | None:

@@ -79,6 +79,10 @@ def test_models_lists_both():
         (["sso", "generate", "--builtin", "2", "--order", "loose"], "unknown log-prob order"),
         (["sso", "loop", "--builtin", "2", "--variant", "ppo"], "unknown variant 'ppo'"),
         (["sso", "loop", "--builtin", "2", "--rounds", "0"], "rounds=0"),
+        (
+            ["sso", "loop", "--builtin", "2", "--db", "postgresql://me@/runs?host=/no/such"],
+            "cannot use the PostgreSQL database",
+        ),
         (["sso", "train", "--data", "/no/such.jsonl"], "does not exist"),
         (["sso", "train", "--data", "x.jsonl", "--variant", "kto"], "unknown variant"),
         (["sso", "bench", "--eval-prompts", "0"], "must be >= 1"),

@@ -118,29 +118,25 @@ def catp_run(
     model: Annotated[str, typer.Option("--model", "-m", help="model spec")] = "local",
     cost_aware: Annotated[bool, typer.Option(help="show prices to the planner")] = True,
     approve: Annotated[bool, typer.Option(help="ask before running the plan")] = False,
-    db: Annotated[Path, typer.Option(help="SQLite checkpoint file")] = Path("catp.sqlite"),
+    db: Annotated[
+        str, typer.Option(help="SQLite file or postgresql:// URL of the checkpoints (resumable)")
+    ] = "catp.sqlite",
     thread: Annotated[
         str | None, typer.Option(help="thread id to resume (default: a new one)")
     ] = None,
     png: Annotated[Path | None, typer.Option(help="draw the executed plan")] = None,
 ) -> None:
     """Plan and run a task with the CATP graph (checkpointed: re-run with --thread to resume)."""
-    import sqlite3
-
-    from langgraph.checkpoint.sqlite import SqliteSaver
-    from langgraph.store.sqlite import SqliteStore
     from langgraph.types import Command
 
     from steergraph.graphs.catp import CATPContext, build_catp_graph
+    from steergraph.graphs.persistence import persistence
     from steergraph.tools.plan_parser import parse_plan
     from steergraph.tools.types import decode_value, encode_value
     from steergraph.viz.plans import write_plan_picture
 
     types, values, size = _inputs(inputs)
     registry = _registry()
-    saver = SqliteSaver(sqlite3.connect(str(db), check_same_thread=False))
-    store = SqliteStore(sqlite3.connect(str(db), check_same_thread=False, isolation_level=None))
-    graph = build_catp_graph(checkpointer=saver, store=store)
     ctx = CATPContext(
         model=model, registry=registry, cost_aware=cost_aware, require_approval=approve
     )
@@ -157,17 +153,20 @@ def catp_run(
         "input_size": size,
         "budget": budget,
     }
-    snapshot = graph.get_state(config)
-    start: Any = (
-        None
-        if snapshot.next
-        else {"task": spec, "inputs": {k: encode_value(v) for k, v in values.items()}}
-    )
-    out = graph.invoke(start, config, context=ctx)
-    while "__interrupt__" in out:
-        plan_text = out["__interrupt__"][0].value["plan"]
-        console.print(plan_text, highlight=False)
-        out = graph.invoke(Command(resume=typer.confirm("run this plan?")), config, context=ctx)
+    with persistence(db) as (saver, store):
+        graph = build_catp_graph(checkpointer=saver, store=store)
+        snapshot = graph.get_state(config)
+        start: Any = (
+            None
+            if snapshot.next
+            else {"task": spec, "inputs": {k: encode_value(v) for k, v in values.items()}}
+        )
+        out = graph.invoke(start, config, context=ctx)
+        while "__interrupt__" in out:
+            plan_text = out["__interrupt__"][0].value["plan"]
+            console.print(plan_text, highlight=False)
+            resume = Command(resume=typer.confirm("run this plan?"))
+            out = graph.invoke(resume, config, context=ctx)
     records = {r["name"]: r for r in out.get("records", [])}
     table = RichTable(title=f"CATP run ({out['status']})")
     for col in ("step", "tool", "status", "start s", "wall ms", "attempts", "error"):

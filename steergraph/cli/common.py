@@ -1,5 +1,5 @@
-"""What every CLI command shares: reading a user's text file, running a graph with an
-optional SQLite checkpoint (resumable by thread).
+"""What every CLI command shares: reading a user's text file, running a graph with
+optional checkpoints in SQLite or PostgreSQL (resumable by thread).
 
 Example:
     >>> read_text_file(Path("/no/such/file.txt"))  # doctest: +ELLIPSIS
@@ -25,24 +25,24 @@ def invoke_checkpointed(
     inputs: dict[str, Any],
     context: Any,
     *,
-    db: Path | None = None,
+    db: str | Path | None = None,
     thread: str | None = None,
     callbacks: list[Any] | None = None,
 ) -> dict[str, Any]:
     """Invoke ``build(checkpointer=...)`` on ``inputs``.
 
-    With ``db`` every step is checkpointed in that SQLite file; a ``thread`` whose run
-    stopped before the end (killed, failed) resumes where it stopped instead of
-    starting again.
+    With ``db`` (a SQLite file or a ``postgresql://`` URL) every step is checkpointed;
+    a ``thread`` whose run stopped before the end (killed, failed) resumes where it
+    stopped instead of starting again.
     """
     config: dict[str, Any] = {"configurable": {"thread_id": thread or uuid.uuid4().hex}}
     if callbacks:
         config["callbacks"] = callbacks
     if db is None:
         return build().invoke(inputs, config, context=context)
-    from langgraph.checkpoint.sqlite import SqliteSaver
+    from steergraph.graphs.persistence import persistence
 
-    with SqliteSaver.from_conn_string(str(db)) as saver:
+    with persistence(db) as (saver, _):
         graph = build(checkpointer=saver)
         resume = thread is not None and bool(graph.get_state(config).next)
         return graph.invoke(None if resume else inputs, config, context=context)

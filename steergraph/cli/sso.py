@@ -209,7 +209,10 @@ def sso_loop(
     per_round: Annotated[int | None, typer.Option(help="prompts drawn per round")] = None,
     max_steps: Annotated[int, typer.Option(help="optimizer steps per round (-1: an epoch)")] = -1,
     learning_rate: Annotated[float, typer.Option(help="learning rate")] = 5e-6,
-    db: Annotated[Path | None, typer.Option(help="SQLite checkpoint (resumable)")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(help="SQLite file or postgresql:// URL of the checkpoints (resumable)"),
+    ] = None,
     thread: Annotated[str | None, typer.Option(help="resume this thread")] = None,
 ) -> None:
     """Rounds of principles -> sample -> filter -> train, on-policy, checkpointed."""

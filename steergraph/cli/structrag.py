@@ -45,7 +45,10 @@ def structrag_ask(
     ] = None,
     mode: Annotated[str, typer.Option(help="structurizers: auto, parse or llm")] = "auto",
     exact: Annotated[bool, typer.Option(help="let the utilizer compute exactly")] = True,
-    db: Annotated[Path | None, typer.Option(help="SQLite checkpoint of the run")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(help="SQLite file or postgresql:// URL of the checkpoints (resumable)"),
+    ] = None,
     thread: Annotated[str | None, typer.Option(help="checkpoint thread id")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="print answer + metadata as JSON")
@@ -74,13 +77,10 @@ def structrag_ask(
     inputs = {"question": question, "paths": [str(p) for p in docs]}
     tracker = UsageTracker()
     config = {"configurable": {"thread_id": thread or uuid.uuid4().hex}, "callbacks": [tracker]}
-    if db is not None:
-        from langgraph.checkpoint.sqlite import SqliteSaver
+    from steergraph.graphs.persistence import persistence
 
-        with SqliteSaver.from_conn_string(str(db)) as saver:
-            out = build_structrag_graph(checkpointer=saver).invoke(inputs, config, context=ctx)
-    else:
-        out = build_structrag_graph().invoke(inputs, config, context=ctx)
+    with persistence(db) as (saver, _):
+        out = build_structrag_graph(checkpointer=saver).invoke(inputs, config, context=ctx)
     meta = out["metadata"]
     usage = tracker.summary()
     if as_json:
@@ -112,7 +112,10 @@ def structrag_train_router(
     model: Annotated[str, typer.Option("--model", "-m", help="model that simulates")] = "local",
     n_per_family: Annotated[int, typer.Option(help="tasks per family to synthesize")] = 2,
     train: Annotated[bool, typer.Option(help="train with DPO after writing the pairs")] = True,
-    db: Annotated[Path | None, typer.Option(help="SQLite checkpoint (resumable)")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(help="SQLite file or postgresql:// URL of the checkpoints (resumable)"),
+    ] = None,
     thread: Annotated[str | None, typer.Option(help="resume this thread")] = None,
 ) -> None:
     """Synthesize tasks, simulate each structure, judge, write DPO pairs, train the router."""

@@ -158,7 +158,10 @@ def verify_run(
     model: Annotated[str, typer.Option("--model", "-m", help="policy model spec")] = "local",
     max_new_tokens: Annotated[int, typer.Option(help="tokens per answer")] = 384,
     workdir: Annotated[Path, typer.Option(help="round datasets and policies")] = Path("verify-run"),
-    db: Annotated[Path | None, typer.Option(help="SQLite checkpoint (resumable)")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(help="SQLite file or postgresql:// URL of the checkpoints (resumable)"),
+    ] = None,
     thread: Annotated[str | None, typer.Option(help="resume this thread")] = None,
 ) -> None:
     """Run search -> verify -> feedback rounds on a problem set and print each round."""
@@ -180,23 +183,18 @@ def verify_run(
         workdir=str(workdir),
         progress=True,
     )
-    checkpointer = None
-    if db is not None:
-        import sqlite3
+    from steergraph.graphs.persistence import persistence
 
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
-        db.parent.mkdir(parents=True, exist_ok=True)
-        checkpointer = SqliteSaver(sqlite3.connect(str(db), check_same_thread=False))
-    graph = build_verify_graph(checkpointer=checkpointer)
     thread = thread or f"verify-{uuid.uuid4().hex[:8]}"
     config = {"configurable": {"thread_id": thread}}
     start: Any = {"problems": [p.model_dump(by_alias=True) for p in items]}
-    if checkpointer is not None:
-        console.print(f"thread {thread} (resume with --thread {thread} --db {db})")
-        if graph.get_state(config).next:
-            start = None
-    out = graph.invoke(start, config, context=ctx)
+    with persistence(db) as (checkpointer, _):
+        graph = build_verify_graph(checkpointer=checkpointer)
+        if checkpointer is not None:
+            console.print(f"thread {thread} (resume with --thread {thread} --db {db})")
+            if graph.get_state(config).next:
+                start = None
+        out = graph.invoke(start, config, context=ctx)
     table = RichTable(title=f"verify: {strategy} on {len(items)} {problems} problems")
     for col in ("round", "selected pass", "any pass", "eval pass", "gens", "search s", "feedback"):
         table.add_column(col)

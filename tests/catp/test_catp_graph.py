@@ -117,10 +117,9 @@ def test_constrained_planning_on_a_tiny_model_always_yields_a_valid_plan():
 
 SCRIPT = textwrap.dedent(
     """
-    import os, sqlite3, sys, time
-    from langgraph.checkpoint.sqlite import SqliteSaver
-    from langgraph.store.sqlite import SqliteStore
+    import os, sys, time
     from steergraph.graphs.catp import CATPContext, build_catp_graph
+    from steergraph.graphs.persistence import persistence
     from steergraph.testing import ScriptedChatModel
     from steergraph.tools.registry import ToolRegistry
 
@@ -146,11 +145,6 @@ SCRIPT = textwrap.dedent(
         return left + right
 
     reg = ToolRegistry([step_a, step_b, step_c])
-    saver = SqliteSaver(sqlite3.connect(sys.argv[1], check_same_thread=False))
-    store = SqliteStore(
-        sqlite3.connect(sys.argv[1], check_same_thread=False, isolation_level=None)
-    )
-    graph = build_catp_graph(checkpointer=saver, store=store)
     plan = "a = step_a(doc)\\nb = step_b(doc)\\nc = step_c(a, b)\\nreturn c"
     llm = ScriptedChatModel(responses=[plan])
     ctx = CATPContext(model=llm, registry=reg, constrained=False)
@@ -158,7 +152,9 @@ SCRIPT = textwrap.dedent(
     task = {"description": "x", "inputs": {"doc": "text"}, "outputs": ["text"]}
     first = os.environ.get("FIRST") == "1"
     start = {"task": task, "inputs": {"doc": "d"}} if first else None
-    out = graph.invoke(start, config, context=ctx)
+    with persistence(sys.argv[1]) as (saver, store):
+        graph = build_catp_graph(checkpointer=saver, store=store)
+        out = graph.invoke(start, config, context=ctx)
     print(out["status"], out["outputs"], [r["status"] for r in out["records"]])
     """
 )
@@ -166,9 +162,20 @@ SCRIPT = textwrap.dedent(
 
 @pytest.mark.slow
 def test_a_killed_run_resumes_without_rerunning_finished_steps(tmp_path):
+    killed_run_resumes(str(tmp_path / "catp.sqlite"), tmp_path)
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_from_postgresql(tmp_path, postgres_url):
+    """The same with LangGraph's PostgresSaver and PostgresStore on a real server."""
+    killed_run_resumes(postgres_url, tmp_path)
+
+
+def killed_run_resumes(db: str, tmp_path: Path) -> None:
+    """SIGKILL a CATP run (checkpoints in ``db``) mid-plan, resume it: no step runs twice."""
     script = tmp_path / "job.py"
     script.write_text(SCRIPT)
-    db, log = tmp_path / "catp.sqlite", tmp_path / "calls.log"
+    log = tmp_path / "calls.log"
     env = {**os.environ, "FIRST": "1", "PYTHONPATH": str(Path.cwd())}
     proc = subprocess.Popen([sys.executable, str(script), str(db), str(log)], env=env)
     deadline = time.time() + 120
