@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -72,46 +69,14 @@ def test_export_of_the_embedded_model_matches_transformers(tmp_path):
     assert llm.engine_name == "gguf" and llm.invoke("Say hi.").content.strip()
 
 
-def test_cli_export_and_chat_on_the_export(tmp_path):
+def test_cli_export_and_chat_on_the_export(tmp_path, cli):
+    """In this process, as the console script runs (a subprocess costs ~6 s of imports)."""
     out = tmp_path / "smol16"
-    run = subprocess.run(
-        [sys.executable, "-m", "steergraph.cli", "models", "export", "smollm2", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = cli("models", "export", "smollm2", "--out", str(out))
     assert run.returncode == 0, run.stderr
     assert '"ok": true' in run.stdout and (out / "model.gguf").is_file()
-    chat = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "steergraph.cli",
-            "chat",
-            "--model",
-            f"local+gguf:{out}",
-            "--max-new-tokens",
-            "12",
-            "What is 2+2?",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    chat = cli("chat", "--model", f"local+gguf:{out}", "--max-new-tokens", "12", "What is 2+2?")
     assert chat.returncode == 0, chat.stderr
     assert chat.stdout.strip()
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "steergraph.cli",
-            "chat",
-            "--model",
-            f"local+gguf:{tmp_path / 'missing.gguf'}",
-            "hi",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    bad = cli("chat", "--model", f"local+gguf:{tmp_path / 'missing.gguf'}", "hi")
     assert bad.returncode == 2 and "missing.gguf' does not exist" in bad.stderr

@@ -24,11 +24,11 @@ NOTEBOOKS = sorted((Path(__file__).parents[2] / "examples").glob("*.ipynb"))
 SMALL: dict[str, dict[str, object]] = {
     "sso.ipynb": {
         "N_QUERIES": 4,
-        "MAX_NEW_TOKENS": 40,
-        "TRAIN_STEPS": 2,
-        "LOOP_QUERIES": 3,
-        "LOOP_NEW_TOKENS": 32,
-        "EVAL_QUERIES": 2,
+        "MAX_NEW_TOKENS": 32,
+        "TRAIN_STEPS": 1,
+        "LOOP_QUERIES": 2,
+        "LOOP_NEW_TOKENS": 24,
+        "EVAL_QUERIES": 1,
     },
     "verify.ipynb": {
         "HE_PROBLEMS": 1,
@@ -40,6 +40,7 @@ SMALL: dict[str, dict[str, object]] = {
         "LOOP_ROUNDS": 2,
         "COMPARE_PROBLEMS": 2,
     },
+    "delta.ipynb": {"N_EDITS": 2, "N_CALIB": 2, "MAX_LENGTH": 96},
     "structrag.ipynb": {
         "COMPARE_FAMILIES": ["step_count"],
         "ROUTER_FAMILIES": ["largest_package", "package_field"],

@@ -77,7 +77,7 @@ def test_missing_model_package_names_the_install_command():
 
 
 def test_embedded_registry():
-    assert set(EMBEDDED_MODELS) == {"smollm2", "gemma3"}
+    assert set(EMBEDDED_MODELS) == {"smollm2", "gemma3", "qwen-coder-0.5b", "qwen-coder-1.5b"}
     assert "--no-deps" in get_embedded("smollm2").install_command
     with pytest.raises(ModelSpecError):
         get_embedded("llama")
