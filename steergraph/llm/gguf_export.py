@@ -146,6 +146,7 @@ def _template_tokenizer(tokenizer: Any) -> dict[str, Any] | None:
     import gguf
 
     from steergraph.llm.embedded import EMBEDDED_MODELS, embedded_gguf
+    from steergraph.llm.gguf_meta import gguf_summary
 
     def norm(token: str) -> str:  # GGUF files spell SentencePiece's "▁" as a space
         return token.replace("\u2581", " ")
@@ -154,7 +155,10 @@ def _template_tokenizer(tokenizer: Any) -> dict[str, Any] | None:
     for name, spec in EMBEDDED_MODELS.items():
         if not spec.package_installed():
             continue
-        reader = gguf.GGUFReader(str(embedded_gguf(name)))
+        path = embedded_gguf(name)
+        if gguf_summary(path).get("tokenizer.ggml.tokens") != len(vocab):
+            continue  # a different vocabulary, seen without parsing 150k+ token strings
+        reader = gguf.GGUFReader(str(path))
         tokens = reader.fields.get("tokenizer.ggml.tokens")
         if tokens is None or len(tokens.data) != len(vocab):
             continue
