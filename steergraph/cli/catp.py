@@ -94,12 +94,13 @@ def catp_plan(
     png: Annotated[Path | None, typer.Option(help="draw the plan (critical path in red)")] = None,
 ) -> None:
     """Write a plan for a task and print it (no tool runs)."""
+    from steergraph.agents.calls import with_budget
     from steergraph.agents.catp.planner import Planner, PlanTask
     from steergraph.llm.loading import load_chat_model
 
     types, _, size = _inputs(inputs)
     registry = _registry()
-    planner = Planner(load_chat_model(model, max_new_tokens=64), registry, cost_aware=cost_aware)
+    planner = Planner(with_budget(load_chat_model(model), 64), registry, cost_aware=cost_aware)
     result = planner.plan(PlanTask(task, types, outputs or ["text"], size, budget))
     if result.plan is None:
         raise InputError(

@@ -158,6 +158,35 @@ def models_export(
     console.print(f"serve it with: --model local+gguf:{path.parent}")
 
 
+@models_app.command("serve")
+def models_serve(
+    name: Annotated[str, typer.Argument(help="an embedded model (smollm2, ...) or a .gguf")] = (
+        "smollm2"
+    ),
+    host: Annotated[str, typer.Option(help="address to bind (keep loopback)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    n_ctx: Annotated[int, typer.Option(help="context window in tokens")] = 4096,
+) -> None:
+    """Serve a model over the OpenAI API (llama-cpp-python's server) until Ctrl-C.
+
+    Then run any method with ``-m openai:NAME`` and ``OPENAI_BASE_URL=http://HOST:PORT/v1``;
+    for larger models put vLLM (``vllm serve MODEL``) behind the same two settings."""
+    import time
+
+    from steergraph.llm.openai_server import serve_openai_compatible
+
+    with serve_openai_compatible(name, host=host, port=port, n_ctx=n_ctx) as server:
+        console.print(
+            f"[green]serving[/] {server.model} at {server.base_url}\n"
+            f"use it: OPENAI_BASE_URL={server.base_url} steergraph ... -m {server.spec}"
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("stopped")
+
+
 @app.command()
 def chat(
     prompt: Annotated[str | None, typer.Argument(help="the message; omit for a REPL")] = None,

@@ -34,6 +34,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 from typing_extensions import TypedDict
 
+from steergraph.agents.calls import structured_model
 from steergraph.llm.loading import load_chat_model
 from steergraph.tools.basic import BASIC_TOOLS
 
@@ -92,7 +93,7 @@ def build_demo_graph(*, tools: list[BaseTool] | None = None, checkpointer: Any =
             ),
             HumanMessage(state["question"]),
         ]
-        choice = _model(runtime).with_structured_output(route_schema).invoke(prompt)
+        choice = structured_model(_model(runtime), route_schema).invoke(prompt)
         return {"tool": choice.tool, "messages": [HumanMessage(state["question"])]}
 
     def act(state: DemoState, runtime: Runtime[DemoContext]) -> dict[str, Any]:
@@ -111,7 +112,7 @@ def build_demo_graph(*, tools: list[BaseTool] | None = None, checkpointer: Any =
             ),
             HumanMessage(state["question"]),
         ]
-        final = _model(runtime).with_structured_output(FinalAnswer).invoke(prompt)
+        final = structured_model(_model(runtime), FinalAnswer).invoke(prompt)
         return {"answer": final.model_dump(), "messages": [AIMessage(final.answer)]}
 
     def after_route(state: DemoState) -> str:

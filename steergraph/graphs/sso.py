@@ -43,7 +43,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
-from steergraph.agents.sso.filters import FilterReport, filter_triplets
+from steergraph.agents.sso.filters import FilterReport, filter_triplets, require_logprobs
 from steergraph.agents.sso.principles import PrincipleLibrary
 from steergraph.agents.sso.sampling import SteeredPrompt, Triplet, sample_triplets, steer_queries
 from steergraph.errors import InputError
@@ -165,6 +165,8 @@ def build_sso_graph(*, checkpointer: Any = None) -> Any:
         policy = round_policy(state.get("policy"), ctx.model)
         if ctx.train_policy:
             require_trainable(policy)
+        if ctx.filter_mode() == "sso":  # said before sampling, not after
+            require_logprobs(policy)
         prompts, counts = steer_queries(
             policy,
             _round_queries(state, ctx, k),

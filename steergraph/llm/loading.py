@@ -10,8 +10,9 @@ Accepted specs:
   transformers or the llama.cpp engine (plain ``local`` picks the fastest installed,
   see :mod:`steergraph.llm.engines.select`);
 * ``"<provider>:<model>"`` -- handed to LangChain's ``init_chat_model``
-  (``openai:gpt-4o-mini``, ``anthropic:...``, ``ollama:...``; an OpenAI-compatible
-  server such as vLLM via ``base_url=...``);
+  (``openai:gpt-4o-mini``, ``anthropic:...``, ``ollama:...``); ``openai:<name>`` talks
+  to any OpenAI-compatible server (vLLM, llama.cpp's server) given ``base_url=...`` or
+  ``STEERGRAPH_OPENAI_BASE_URL``/``OPENAI_BASE_URL`` (:mod:`steergraph.llm.openai_server`);
 * a ``BaseChatModel`` instance -- returned as is.
 
 Example:
@@ -82,6 +83,10 @@ def load_chat_model(spec: str | BaseChatModel = "local", **kwargs: Any) -> BaseC
     if kind == "provider":
         from langchain.chat_models import init_chat_model
 
+        if target.startswith("openai:"):  # any OpenAI-compatible server (vLLM, llama.cpp)
+            from steergraph.llm.openai_server import openai_settings
+
+            kwargs = {**openai_settings(kwargs.pop("base_url", None)), **kwargs}
         try:
             return init_chat_model(target, **kwargs)
         except (ValueError, ImportError) as exc:

@@ -2,7 +2,9 @@
 
 It is what lets every steergraph graph run on the embedded SmolLM2 with no server:
 chat templates, sync/async (LangChain runs ``_generate`` in an executor), streaming,
-``n`` samples in one batched ``generate``, ``bind_tools`` with real
+``n`` samples in one batched ``generate``, concurrent calls (``batch``, parallel graph
+branches) micro-batched into one ``generate`` (:mod:`~steergraph.llm.engines.microbatch`),
+``bind_tools`` with real
 ``AIMessage.tool_calls``, ``with_structured_output`` by grammar-constrained decoding
 (llguidance), and :meth:`LocalChatModel.score`, the per-token log-probs of a given
 response that only local models can give. langchain-huggingface's
@@ -35,6 +37,7 @@ from steergraph.errors import CapabilityError, InputError, StructuredOutputError
 from steergraph.llm.constrained import decoding_schema, json_schema_grammar, lark_grammar
 from steergraph.llm.engines.base import TokenLogprobs
 from steergraph.llm.engines.hf import HFEngine
+from steergraph.llm.engines.microbatch import batcher_for, window_seconds
 from steergraph.llm.prompting import render_prompt, to_chat_dicts
 from steergraph.llm.structured import schema_instruction, structured_parser, to_json_schema
 from steergraph.llm.tool_calls import (
@@ -61,6 +64,9 @@ class LocalChatModel(BaseChatModel):
     repetition_penalty: float = 1.0
     n: int = 1
     seed: int | None = None
+    #: concurrent calls within this many ms decode as one batch (None: the
+    #: ``STEERGRAPH_MICROBATCH_MS`` environment variable, else 5; 0: off)
+    microbatch_ms: float | None = None
 
     @classmethod
     def from_pretrained(
@@ -168,7 +174,9 @@ class LocalChatModel(BaseChatModel):
     ) -> ChatResult:
         prompt, grammar, names = self._prepare(messages, kwargs)
         params = self._params(stop, kwargs)
-        (gen,) = self.engine.generate([prompt], grammar=grammar, **params)
+        (gen,) = batcher_for(self.engine).generate(
+            [prompt], grammar=grammar, window_s=window_seconds(self.microbatch_ms), **params
+        )
         generations = []
         hits = gen.stop_hits or [False] * len(gen.texts)
         for text, count, reason, hit in zip(gen.texts, gen.output_tokens, gen.finish_reasons, hits):

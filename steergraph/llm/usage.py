@@ -51,7 +51,9 @@ class UsageTracker(BaseCallbackHandler):
         inp = out = 0
         usage = (response.llm_output or {}).get("token_usage")
         if usage:
-            inp, out = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
+            # ours and LangChain's names, or the OpenAI API's (vLLM, llama.cpp's server)
+            inp = usage.get("input_tokens", usage.get("prompt_tokens", 0)) or 0
+            out = usage.get("output_tokens", usage.get("completion_tokens", 0)) or 0
         else:
             for gens in response.generations:
                 for gen in gens:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,21 +17,16 @@ from pathlib import Path
 
 import pytest
 
+from steergraph.llm.openai_server import free_port
 from steergraph.methods import graph_factories
 
 pytestmark = [pytest.mark.server, pytest.mark.e2e]
 ROOT = Path(__file__).parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("server") / "langgraph-dev.log"
     cli = Path(sys.executable).with_name("langgraph")
     with log.open("wb") as out:

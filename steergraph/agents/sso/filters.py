@@ -50,6 +50,7 @@ __all__ = [
     "drop_duplicates",
     "filter_triplets",
     "logprob_filters",
+    "require_logprobs",
     "score_triplets",
 ]
 
@@ -126,16 +127,21 @@ def drop_duplicates(triplets: Sequence[Triplet]) -> tuple[list[Triplet], dict[st
     return kept, dict(reasons)
 
 
-def score_triplets(
-    llm: Any, triplets: Sequence[Triplet], *, progress: bool = False
-) -> list[ScoredTriplet]:
-    """Mean token log-probs of y+ and y- under the good, plain and bad prompts."""
+def require_logprobs(llm: Any) -> None:
+    """Raise :class:`CapabilityError` unless ``llm`` scores given text with token log-probs."""
     if not callable(getattr(llm, "score", None)):
         raise CapabilityError(
             f"SSO's log-prob filter needs token log-probs; {type(llm).__name__} does not give them",
             fix="use a local model (load_chat_model('local' or 'local:<path>')), or filter with "
-            "logprob=False (duplicates only)",
+            "logprob=False / --filters duplicates (duplicates only)",
         )
+
+
+def score_triplets(
+    llm: Any, triplets: Sequence[Triplet], *, progress: bool = False
+) -> list[ScoredTriplet]:
+    """Mean token log-probs of y+ and y- under the good, plain and bad prompts."""
+    require_logprobs(llm)
     items: Sequence[Triplet] = triplets
     if progress:
         from tqdm.auto import tqdm

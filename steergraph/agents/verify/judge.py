@@ -25,6 +25,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from steergraph.agents.calls import structured_model, with_budget
 from steergraph.agents.verify.base import Problem, Verdict, Verifier, failed_verdict
 from steergraph.errors import StructuredOutputError
 
@@ -83,13 +84,11 @@ class LLMJudge(Verifier):
         return [SystemMessage(system), HumanMessage("\n\n".join(parts))]
 
     async def _check(self, problem: Problem, candidate: str) -> Verdict:
-        llm = self.llm
-        if "max_new_tokens" in type(llm).model_fields:  # local models: bound the reply
-            llm = llm.model_copy(update={"max_new_tokens": self.max_new_tokens})
+        llm = with_budget(self.llm, self.max_new_tokens)
         try:
             # sync invoke in a thread: API clients' async sessions are bound to one event loop
             reply = await asyncio.to_thread(
-                llm.with_structured_output(JudgeReply).invoke, self._messages(problem, candidate)
+                structured_model(llm, JudgeReply).invoke, self._messages(problem, candidate)
             )
         except (StructuredOutputError, ValidationError, ValueError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

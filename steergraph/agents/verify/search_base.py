@@ -26,6 +26,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, Field
 
+from steergraph.agents.calls import with_budget
 from steergraph.agents.verify.base import Problem, Verdict, Verifier
 from steergraph.asyncio_utils import run_sync
 from steergraph.errors import InputError
@@ -101,8 +102,9 @@ async def sample_messages(
 ) -> list[AIMessage]:
     """``n`` replies to ``messages``: one batched generate locally, ``abatch`` elsewhere.
 
-    A trailing :class:`AIMessage` is a prefill (local models continue it). On API
-    models ``temperature``/``max_new_tokens`` are whatever the model was built with.
+    A trailing :class:`AIMessage` is a prefill (local models continue it). API models
+    get ``temperature`` and ``max_new_tokens`` where they have those fields; ``seed`` is
+    a local-model knob.
     """
     from steergraph.llm.local import LocalChatModel
 
@@ -119,6 +121,10 @@ async def sample_messages(
         return await asyncio.to_thread(llm.sample, list(messages), n, **kwargs)
     # the sync batch in a worker thread: API clients' async sessions are bound to the event
     # loop that first used them, and each graph node may run on a fresh loop
+    if max_new_tokens is not None:
+        llm = with_budget(llm, max_new_tokens)
+    if "temperature" in type(llm).model_fields:  # API models: n draws need sampling
+        llm = llm.model_copy(update={"temperature": temperature})
     replies = await asyncio.to_thread(llm.batch, [list(messages)] * n, stop=stop)
     return [r if isinstance(r, AIMessage) else AIMessage(str(r.content)) for r in replies]
 
