@@ -6,7 +6,8 @@
 * :mod:`.structrag` -- the StructRAG router trained with DPO on judged routes;
 * :mod:`.sso_config` + :mod:`.sso_trainer` -- ``SSOConfig``/``SSOTrainer`` (TRL's
   ``DPOTrainer`` with the SSO loss), with the recipes of :mod:`.sso`;
-* :mod:`.delta` -- the post-trained model of the delta-editing pair (TRL SFT).
+* :mod:`.delta` -- the post-trained model of the delta-editing pair (TRL SFT);
+* :mod:`.launch` -- a recipe as a script, for ``accelerate launch`` (several processes).
 
 The exports load lazily: ``import steergraph.training`` loads neither torch nor TRL.
 

@@ -241,16 +241,19 @@ def finish_training(trainer: Any, model: Any, tokenizer: Any, output_dir: Path) 
         model.eval()
     seconds = time.perf_counter() - started
     output_dir.mkdir(parents=True, exist_ok=True)
-    if _is_peft(trainer.model):  # keep the adapter, and save the merged model as the result
+    if not trainer.is_world_process_zero():  # multi-process runs: rank 0 writes the files
+        pass
+    elif _is_peft(trainer.model):  # keep the adapter, and save the merged model as the result
         trainer.model.save_pretrained(str(output_dir / "adapter"))
         merged = trainer.model.merge_and_unload()  # the caller's model, LoRA folded in
         merged.eval()
         merged.save_pretrained(str(output_dir))
     else:
         trainer.save_model(str(output_dir))
-    if not (output_dir / "tokenizer_config.json").is_file():
-        tokenizer.save_pretrained(str(output_dir))
-    (output_dir / EXPORTED_GGUF).unlink(missing_ok=True)  # exported from the old weights
+    if trainer.is_world_process_zero():
+        if not (output_dir / "tokenizer_config.json").is_file():
+            tokenizer.save_pretrained(str(output_dir))
+        (output_dir / EXPORTED_GGUF).unlink(missing_ok=True)  # exported from the old weights
     return TrainResult(
         output_dir=output_dir,
         log_history=list(trainer.state.log_history),
