@@ -105,3 +105,31 @@ def test_a_run_streams_each_node_as_it_finishes(server):
             nodes += list(part.data)
     assert nodes[0] == "plan" and "execute" in nodes
     assert nodes.index("plan") < nodes.index("execute")
+
+
+def _interrupted(client, thread_id: str, run_input, **kwargs) -> dict:
+    """Run (or resume) until the next interrupt; return the thread's pending interrupt value."""
+    client.runs.wait(thread_id, "catp", input=run_input, **kwargs)
+    state = client.threads.get_state(thread_id)
+    pending = [i for task in state["tasks"] for i in task.get("interrupts", [])]
+    return pending[0]["value"] if pending else {}
+
+
+def test_the_approval_interrupt_is_driven_through_the_api(server):
+    context = {"require_approval": True}
+    rejected = server.threads.create()["thread_id"]
+    asked = _interrupted(server, rejected, CATP_INPUT, context=context)
+    assert asked["plan"] and "approve" in asked["ask"]
+    out = server.runs.wait(rejected, "catp", command={"resume": False}, context=context)
+    assert out["status"] == "rejected" and not out.get("records")
+
+    edited = "n = count_words(doc)\nreturn n"
+    accepted = server.threads.create()["thread_id"]
+    _interrupted(server, accepted, CATP_INPUT, context=context)
+    again = _interrupted(
+        server, accepted, None, command={"resume": {"plan": edited}}, context=context
+    )
+    assert again["plan"].strip() == edited  # the edited plan is validated and shown again
+    out = server.runs.wait(accepted, "catp", command={"resume": True}, context=context)
+    assert out["status"] == "done" and out["plan"].strip() == edited
+    assert 7 in out["outputs"].values()
