@@ -150,6 +150,19 @@ METHODS: dict[str, Method] = {
             benchmark="benchmarks/delta_bench.py",
             readme="**Delta-parameter editing**",
         ),
+        Method(
+            slug="mole",
+            title="MOLE: multi-facet counterfactual learning of a quality evaluator",
+            paper="arXiv:2410.07693",
+            graphs={"mole": "steergraph.graphs.mole:build_mole_graph"},
+            cli="steergraph.cli.mole:mole_app",
+            command="mole",
+            library=("steergraph.agents.mole",),
+            training=("steergraph.training.mole",),
+            notebook="examples/mole.ipynb",
+            benchmark="benchmarks/mole_bench.py",
+            readme="**MOLE: multi-facet counterfactual learning**",
+        ),
     )
 }
 

@@ -19,10 +19,15 @@ from langchain_core.embeddings import Embeddings
 
 from steergraph.errors import ModelPackageMissingError
 
-__all__ = ["MiniLMEmbeddings"]
+__all__ = ["MiniLMEmbeddings", "minilm_model"]
 
 _models: dict[str, Any] = {}
 _lock = threading.Lock()
+
+
+def minilm_model(device: str = "cpu") -> Any:
+    """The bundled all-MiniLM-L6-v2 as a ``SentenceTransformer`` (loaded once per device)."""
+    return _load(device)
 
 
 def _load(device: str) -> Any:

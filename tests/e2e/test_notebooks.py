@@ -41,6 +41,7 @@ SMALL: dict[str, dict[str, object]] = {
         "COMPARE_PROBLEMS": 2,
     },
     "delta.ipynb": {"N_EDITS": 2, "N_CALIB": 2, "MAX_LENGTH": 96},
+    "mole.ipynb": {"N_ARTICLES": 4, "LLM_ORIGINALS": 1, "EPOCHS": 2, "MAX_NEW_TOKENS": 64},
     "structrag.ipynb": {
         "COMPARE_FAMILIES": ["step_count"],
         "ROUTER_FAMILIES": ["largest_package", "package_field"],
@@ -69,6 +70,15 @@ CHECKS: dict[str, list[Check]] = {
     "delta.ipynb": [
         (r"SFT: \d+ steps, loss ([\d.]+) -> ([\d.]+)", lambda m: _num(m, 2) < _num(m, 1)),
         (r"([\d.]+)x smaller", lambda m: _num(m, 1) > 4),  # 1-bit signs + a scale per matrix
+    ],
+    "mole.ipynb": [
+        (r"train: (\d+) summaries of 4 articles", lambda m: int(m.group(1)) == 64),
+        (
+            r"(\d+) counterfactuals, (\d+) passed",
+            lambda m: int(m.group(2)) >= 0.8 * int(m.group(1)),
+        ),
+        (r"contrastive loss: ([\d.]+) -> ([\d.]+)", lambda m: _num(m, 2) <= _num(m, 1)),
+        (r"rouge_l +\{", None),
     ],
     "sso.ipynb": [
         (r"(\d+) replies in [\d.]+ s", lambda m: int(m.group(1)) == 3 * 4),

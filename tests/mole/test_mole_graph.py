@@ -49,17 +49,3 @@ def test_every_text_and_facet_gets_a_record_and_the_dataset_is_reused(items, tmp
 def test_bad_input_is_refused_before_any_model_call(state, message):
     with pytest.raises(InputError, match=message):
         build_mole_graph().invoke(state, context=MoleContext(model=ScriptedChatModel(responses=[])))
-
-
-@pytest.mark.e2e
-def test_counterfactuals_from_the_embedded_model(items):
-    out = build_mole_graph().invoke(
-        {"items": items[:1], "facets": ["consistency", "fluency"]},
-        context=MoleContext(model="local", max_new_tokens=96),
-    )
-    report = out["report"]
-    assert sum(report["by_method"].values()) == 2
-    for record in out["dataset"]:
-        assert record["method"] in ("llm", "perturbation", "none")
-        if record["method"] != "none":
-            assert record["check_passed"] and record["text"] != record["original"]

@@ -4,6 +4,7 @@ split by article (:mod:`~steergraph.data.mole.summeval`)."""
 from steergraph.data.mole.summeval import (
     FACETS,
     SummaryRow,
+    best_rated,
     check_facet,
     load_summeval,
     split_by_article,
@@ -13,6 +14,7 @@ from steergraph.data.mole.summeval import (
 __all__ = [
     "FACETS",
     "SummaryRow",
+    "best_rated",
     "check_facet",
     "load_summeval",
     "split_by_article",

@@ -29,6 +29,7 @@ from steergraph.errors import InputError, InputFileError
 __all__ = [
     "FACETS",
     "SummaryRow",
+    "best_rated",
     "check_facet",
     "load_summeval",
     "split_by_article",
@@ -99,6 +100,18 @@ def load_summeval(path: str | Path | None = None) -> list[SummaryRow]:
                 fix="use SummEval's summeval.json",
             ) from None
     return rows
+
+
+def best_rated(rows: Sequence[SummaryRow], per_article: int) -> list[SummaryRow]:
+    """The ``per_article`` summaries with the highest mean rating of each article (ties by
+    system name), in article order: the originals counterfactuals are made from."""
+    by_doc: dict[str, list[SummaryRow]] = {}
+    for row in rows:
+        by_doc.setdefault(row.doc_id, []).append(row)
+    best: list[SummaryRow] = []
+    for doc in sorted(by_doc):
+        best += sorted(by_doc[doc], key=lambda r: (-r.mean_score, r.system))[:per_article]
+    return best
 
 
 def split_by_article(
