@@ -7,6 +7,7 @@
 * :mod:`.sso_config` + :mod:`.sso_trainer` -- ``SSOConfig``/``SSOTrainer`` (TRL's
   ``DPOTrainer`` with the SSO loss), with the recipes of :mod:`.sso`;
 * :mod:`.delta` -- the post-trained model of the delta-editing pair (TRL SFT);
+* :mod:`.mole` + :mod:`.mole_verifier` -- MOLE's multi-facet evaluator, and as a verifier;
 * :mod:`.launch` -- a recipe as a script, for ``accelerate launch`` (several processes).
 
 The exports load lazily: ``import steergraph.training`` loads neither torch nor TRL.
@@ -23,6 +24,8 @@ from steergraph.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from steergraph.training.delta import QUICK_RECIPE, PostTrainRecipe, post_trained
+    from steergraph.training.mole import MoleConfig, MoleEvaluator, train_mole
+    from steergraph.training.mole_verifier import MoleVerifier
     from steergraph.training.recipes import (
         TrainResult,
         cpu_safe_args,
@@ -45,6 +48,10 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS = {
+    "MoleConfig": "steergraph.training.mole",
+    "MoleEvaluator": "steergraph.training.mole",
+    "MoleVerifier": "steergraph.training.mole_verifier",
+    "train_mole": "steergraph.training.mole",
     "TrainResult": "steergraph.training.recipes",
     "cpu_safe_args": "steergraph.training.recipes",
     "policy_from": "steergraph.training.recipes",
@@ -74,6 +81,9 @@ _EXPORTS = {
 }
 __all__ = [
     "QUICK_RECIPE",
+    "MoleConfig",
+    "MoleEvaluator",
+    "MoleVerifier",
     "PostTrainRecipe",
     "RewardModelScorer",
     "SSOConfig",
@@ -93,6 +103,7 @@ __all__ = [
     "sso_rows",
     "train_dpo",
     "train_grpo",
+    "train_mole",
     "train_reward_model",
     "train_router",
     "train_sft",

@@ -69,3 +69,17 @@ def test_bad_input_is_a_clear_error(trained, tmp_path):
         train_mole([], ())
     with pytest.raises(InputFileError, match="holds no MOLE evaluator"):
         MoleEvaluator.load(tmp_path)
+
+
+def test_the_evaluator_is_a_verifier_with_per_facet_scores(trained, data):
+    from steergraph.agents.verify.base import Problem
+    from steergraph.training.mole_verifier import MoleVerifier
+
+    model, _ = trained
+    _, pairs = data
+    verifier = MoleVerifier(model, threshold=1.0)
+    problem = Problem(prompt="write a summary", metadata={"source": pairs[0]["source"]})
+    good, bad = verifier.verify(problem, pairs[0]["original"]), verifier.verify(problem, "  ")
+    assert good.passed and set(good.details["facets"]) == set(FACETS) and 0 <= good.score <= 1
+    assert good.details["weakest"] in good.feedback
+    assert bad.error == "empty candidate" and not bad.passed
