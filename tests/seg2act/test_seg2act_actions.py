@@ -1,0 +1,63 @@
+"""Seg2Act's actions: parsing, the tree they build, repairs, gold sequences, the grammar."""
+
+from __future__ import annotations
+
+import pytest
+
+from steergraph.agents.seg2act import (
+    ACTION_GRAMMAR,
+    ActionError,
+    DocTree,
+    gold_actions,
+    parse_action,
+)
+
+
+def build(pairs):
+    tree = DocTree()
+    repairs = [tree.apply(parse_action(a), s) for a, s in pairs]
+    return tree, repairs
+
+
+def test_headings_nest_paragraphs_attach_and_segments_concatenate():
+    tree, repairs = build([
+        ("+", "Guide"), ("*", "Welcome"), ("++", "Install"), ("*", "Run pip"),
+        ("=", "in a venv."), ("++", "Use"), ("+++", "CLI"), ("*", "Type it."), ("+", "FAQ"),
+    ])  # fmt: skip
+    assert repairs == [None] * 9
+    guide, faq = tree.root.children
+    assert [c.text for c in guide.children] == ["Welcome", "Install", "Use"]
+    assert guide.children[1].children[0].text == "Run pip in a venv."
+    assert guide.children[2].children[0].children[0].text == "Type it."
+    assert faq.level == 1 and tree.render_path() == "+ FAQ"
+
+
+def test_gold_actions_rebuild_the_same_tree():
+    tree, _ = build([("+", "A"), ("*", "p1"), ("++", "B"), ("*", "p2"), ("*", "p3"), ("+", "C")])
+    actions = gold_actions(tree.root)
+    again, _ = build(list(zip(actions, [n.text for n in tree.root.walk()])))
+    assert [(n.kind, n.level, n.text) for n in again.root.walk()] == [
+        (n.kind, n.level, n.text) for n in tree.root.walk()
+    ]
+    split = gold_actions(tree.root, {1: ["p1 a", "p1 b"]})
+    assert split == ["+", "*", "=", "++", "*", "*", "+"]
+
+
+def test_meaningless_actions_are_repaired_and_recorded():
+    tree, repairs = build([("=", "orphan"), ("+", "A"), ("+++", "deep"), ("*", "x")])
+    assert repairs[0] == "'=' with nothing open: started a paragraph"
+    assert repairs[2] == "heading level 3 under level 1: clamped to 2"
+    assert tree.root.children[1].children[0].level == 2 and len(tree.repairs) == 2
+
+
+@pytest.mark.parametrize("text", ["", "+-", "heading", "+++++++", "**"])
+def test_non_actions_are_a_clear_error(text):
+    with pytest.raises(ActionError, match="is not a Seg2Act action"):
+        parse_action(text)
+
+
+def test_the_grammar_makes_any_local_model_emit_one_action(tiny_llm):
+    constrained = tiny_llm.with_grammar(ACTION_GRAMMAR)
+    for seed in range(4):
+        reply = constrained.invoke("Segment: Installation", temperature=1.0, seed=seed)
+        assert str(parse_action(reply.content)) == reply.content.strip()
