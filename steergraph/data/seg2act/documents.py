@@ -1,0 +1,167 @@
+"""Documents with a known logical structure, from the machine's own manuals.
+
+Seg2Act's datasets are not released, so the documents come from files every Debian
+machine has, whose markup states the hierarchy:
+
+* **man pages** (``/usr/share/man/man*/*.gz``, groff): ``.SH`` opens a level-1 heading,
+  ``.SS`` a level-2 one; ``.PP``/``.P``/``.LP``/``.TP``/``.IP`` start a paragraph;
+  each remaining source line (font escapes and requests stripped) is a segment;
+* **Texinfo manuals** (``/usr/share/info/*.info.gz``): a title underlined with ``*``,
+  ``=``, ``-`` or ``.`` is a heading of level 1-4; blank lines separate paragraphs;
+  each text line is a segment (node headers and menus dropped).
+
+A :class:`Document` keeps the plain-text segments, the gold action per segment and the
+gold tree they build (:mod:`steergraph.agents.seg2act.actions`). Splits are by document.
+
+Example:
+    >>> page = '.TH X 1\\n.SH NAME\\nx \\\\- does x\\n.SH OPTIONS\\n.TP\\n\\\\fB-a\\\\fR\\nall\\n'
+    >>> doc = parse_man(page, "x.1")
+    >>> list(zip(doc.actions, doc.segments))
+    [('+', 'NAME'), ('*', 'x - does x'), ('+', 'OPTIONS'), ('*', '-a'), ('=', 'all')]
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from steergraph.agents.seg2act.actions import DocTree, Node, parse_action
+from steergraph.errors import InputFileError
+
+__all__ = ["Document", "find_sources", "load_document", "parse_info", "parse_man"]
+
+_FONT = re.compile(r"\\f(\[[^\]]*\]|\(..|.)")
+_SPECIAL = {r"\-": "-", r"\(em": "-", r"\(en": "-", r"\(aq": "'", r"\(dq": '"', r"\e": "\\",
+            r"\(bu": "*", r"\&": "", r"\,": "", r"\/": "", r"\ ": " ", r"\(co": "(c)"}  # fmt: skip
+_PARAGRAPH = {".PP", ".P", ".LP", ".TP", ".IP", ".HP"}
+_UNDERLINE = {"*": 1, "=": 2, "-": 3, ".": 4}
+_MENU_ENTRY = re.compile(r"^\* [^:]+::|^\* [^:]+: \(?[^)]*\)?[^.]*\.")
+
+
+@dataclass
+class Document:
+    """Plain-text segments with their gold actions and the tree those build."""
+
+    name: str
+    source: str  # "man" or "info"
+    segments: list[str]
+    actions: list[str]
+    tree: Node = field(repr=False, default_factory=lambda: Node("root", -1))
+
+    @property
+    def headings(self) -> int:
+        """How many headings the gold tree has."""
+        return sum(n.kind == "heading" for n in self.tree.walk())
+
+
+def _plain_groff(line: str) -> str:
+    for code, text in _SPECIAL.items():
+        line = line.replace(code, text)
+    line = _FONT.sub("", line)
+    line = re.sub(r"\\[*(]..|\\.", "", line)
+    return (
+        " ".join(line.replace('"', " ").split()) if line.startswith(".") else " ".join(line.split())
+    )
+
+
+def _finish(name: str, source: str, pairs: list[tuple[str, str]]) -> Document:
+    tree = DocTree()
+    for action, segment in pairs:
+        tree.apply(parse_action(action), segment)
+    return Document(name, source, [s for _, s in pairs], [a for a, _ in pairs], tree.root)
+
+
+def parse_man(text: str, name: str) -> Document:
+    """A groff man page as segments and gold actions (see the module docstring)."""
+    pairs: list[tuple[str, str]] = []
+    pending_heading = 0
+    new_paragraph = True
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if line.startswith(('.\\"', "'\\\"")) or not line.strip():
+            continue
+        macro = line.split(maxsplit=1)[0] if line.startswith((".", "'")) else ""
+        rest = _plain_groff(line[len(macro) :]) if macro else _plain_groff(line)
+        if macro in (".SH", ".SS"):
+            level = 1 if macro == ".SH" else 2
+            if rest:
+                pairs.append(("+" * level, rest))
+            else:
+                pending_heading = level
+            new_paragraph = True
+            continue
+        if macro in _PARAGRAPH:
+            new_paragraph = True
+            continue
+        if macro and macro not in (".B", ".I", ".BR", ".IR", ".RB", ".RI", ".BI", ".IB", ".SM"):
+            continue  # other requests (.TH, .nf, .RS, .br, .sp, .de ...) carry no text here
+        if not rest:
+            continue
+        if pending_heading:
+            pairs.append(("+" * pending_heading, rest))
+            pending_heading = 0
+            new_paragraph = True
+            continue
+        pairs.append(("*" if new_paragraph or not pairs else "=", rest))
+        new_paragraph = False
+    return _finish(name, "man", pairs)
+
+
+def parse_info(text: str, name: str) -> Document:
+    """A Texinfo ``.info`` manual as segments and gold actions."""
+    lines = text.splitlines()
+    pairs: list[tuple[str, str]] = []
+    new_paragraph, i = True, 0
+    while i < len(lines):
+        line = lines[i].rstrip()
+        nxt = lines[i + 1].rstrip() if i + 1 < len(lines) else ""
+        if line.startswith(("\x1f", "File: ", "* Menu:")) or _MENU_ENTRY.match(line):
+            new_paragraph = True  # node headers and menus: navigation, not text
+        elif (
+            line.strip()
+            and nxt
+            and set(nxt) <= set(_UNDERLINE)
+            and len(set(nxt)) == 1
+            and (len(nxt) == len(line))
+        ):
+            pairs.append(("+" * _UNDERLINE[nxt[0]], " ".join(line.split())))
+            new_paragraph = True
+            i += 1
+        elif not line.strip():
+            new_paragraph = True
+        elif pairs:  # text before the first title is front matter
+            pairs.append(("*" if new_paragraph else "=", " ".join(line.split())))
+            new_paragraph = False
+        i += 1
+    return _finish(name, "info", pairs)
+
+
+def load_document(path: str | Path) -> Document:
+    """Read a man page or an info manual (``.gz`` or plain)."""
+    p = Path(path)
+    try:
+        raw = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
+        raise InputFileError(
+            f"cannot read {p} as a text document ({type(exc).__name__})",
+            fix="give a UTF-8 man page (.1 .. .8, optionally .gz) or a .info(.gz) manual",
+        ) from None
+    stem = p.name.removesuffix(".gz")
+    return parse_info(text, stem) if stem.endswith(".info") else parse_man(text, stem)
+
+
+def find_sources(
+    kinds: tuple[str, ...] = ("man", "info"), root: str | Path = "/usr/share"
+) -> list[Path]:
+    """The installed man pages (sections 1, 5, 8) and info manuals, sorted."""
+    base = Path(root)
+    found: list[Path] = []
+    if "man" in kinds:
+        for section in ("man1", "man5", "man8"):
+            found += sorted((base / "man" / section).glob("*.gz"))
+    if "info" in kinds:
+        found += sorted(p for p in (base / "info").glob("*.info*.gz") if "-" not in p.name)
+    return found
