@@ -61,3 +61,36 @@ def test_the_grammar_makes_any_local_model_emit_one_action(tiny_llm):
     for seed in range(4):
         reply = constrained.invoke("Segment: Installation", temperature=1.0, seed=seed)
         assert str(parse_action(reply.content)) == reply.content.strip()
+
+
+def test_the_window_loop_commits_stride_actions_and_repairs_bad_lines():
+    from steergraph.agents.seg2act import Structurer
+    from steergraph.testing import ScriptedChatModel
+
+    llm = ScriptedChatModel(responses=["+\n*\n*", "oops\n=", "++\n*"], cycle=True)
+    result = Structurer(llm, window=3, stride=2).run(["Title", "para", "cont", "Sub", "x"])
+    assert result.calls == 3 and len(result.actions) == 5
+    assert result.actions[:2] == ["+", "*"] and result.actions[2] == "*"  # 'oops' repaired
+    assert result.repairs[0] == "segment 2: 'oops' is no action; used '*'"
+
+
+def test_a_local_model_writes_exactly_one_action_per_segment(tiny_llm):
+    from steergraph.agents.seg2act import Structurer
+
+    segments = ["Installation", "Run the installer.", "It takes a minute.", "Usage", "Type x."]
+    result = Structurer(tiny_llm, window=3, stride=1).run(segments)
+    assert len(result.actions) == 5 and result.calls == 5
+    assert not [r for r in result.repairs if "no action" in r]  # the grammar allows nothing else
+    words = sum(len(n.text.split()) for n in result.tree.root.walk())
+    assert words == sum(len(s.split()) for s in segments)  # every segment landed in the tree
+
+
+def test_empty_documents_and_bad_windows_are_refused():
+    from steergraph.agents.seg2act import Structurer
+    from steergraph.errors import InputError
+    from steergraph.testing import ScriptedChatModel
+
+    with pytest.raises(InputError, match="no text segments"):
+        Structurer(ScriptedChatModel(responses=[])).run(["  ", ""])
+    with pytest.raises(InputError, match="stride"):
+        Structurer(ScriptedChatModel(responses=[]), window=2, stride=3)

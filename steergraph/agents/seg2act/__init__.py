@@ -1,5 +1,5 @@
 """Agents of the ``seg2act`` method (in progress): the action language and the document
-tree it builds (:mod:`.actions`)."""
+tree it builds (:mod:`.actions`), and the windowed generation loop (:mod:`.structurer`)."""
 
 from steergraph.agents.seg2act.actions import (
     ACTION_GRAMMAR,
@@ -11,6 +11,12 @@ from steergraph.agents.seg2act.actions import (
     gold_actions,
     parse_action,
 )
+from steergraph.agents.seg2act.structurer import (
+    Structurer,
+    StructureResult,
+    window_grammar,
+    window_messages,
+)
 
 __all__ = [
     "ACTION_GRAMMAR",
@@ -19,6 +25,10 @@ __all__ = [
     "ActionError",
     "DocTree",
     "Node",
+    "StructureResult",
+    "Structurer",
     "gold_actions",
     "parse_action",
+    "window_grammar",
+    "window_messages",
 ]
