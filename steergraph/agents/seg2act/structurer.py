@@ -92,8 +92,27 @@ class Structurer:
         reply = with_budget(llm, 8 * len(chunk)).invoke(messages)
         return str(reply.content).strip().splitlines()
 
-    def run(self, segments: Sequence[str]) -> StructureResult:
-        """Structure ``segments`` (non-empty texts) from first to last."""
+    def step(self, result: StructureResult, segments: Sequence[str], start: int) -> int:
+        """Decide the window at ``start``, commit up to ``stride`` actions into ``result``;
+        return the next start."""
+        chunk = segments[start : start + self.window]
+        lines = self._ask(result.tree, chunk)
+        result.calls += 1
+        for k in range(min(self.stride, len(chunk))):
+            text = lines[k] if k < len(lines) else ""
+            try:
+                action = parse_action(text)
+            except ActionError:
+                result.repairs.append(f"segment {start + k}: {text!r} is no action; used '*'")
+                action = parse_action("*")
+            repair = result.tree.apply(action, chunk[k])
+            if repair:
+                result.repairs.append(f"segment {start + k}: {repair}")
+            result.actions.append(str(action))
+        return start + self.stride
+
+    def check(self, segments: Sequence[str]) -> list[str]:
+        """The segments, whitespace-normalised; an empty or oversized document raises."""
         segs = [" ".join(str(s).split()) for s in segments]
         if not segs or not any(segs):
             raise InputError("the document has no text segments", fix="give non-empty text")
@@ -102,22 +121,13 @@ class Structurer:
                 f"{len(segs)} segments > max_segments={self.max_segments}",
                 fix="split the document or raise max_segments",
             )
+        return segs
+
+    def run(self, segments: Sequence[str]) -> StructureResult:
+        """Structure ``segments`` (non-empty texts) from first to last."""
+        segs = self.check(segments)
         result = StructureResult(DocTree())
-        i = 0
-        while i < len(segs):
-            chunk = segs[i : i + self.window]
-            lines = self._ask(result.tree, chunk)
-            result.calls += 1
-            for k in range(min(self.stride, len(chunk))):
-                text = lines[k] if k < len(lines) else ""
-                try:
-                    action = parse_action(text)
-                except ActionError:
-                    result.repairs.append(f"segment {i + k}: {text!r} is no action; used '*'")
-                    action = parse_action("*")
-                repair = result.tree.apply(action, chunk[k])
-                if repair:
-                    result.repairs.append(f"segment {i + k}: {repair}")
-                result.actions.append(str(action))
-            i += self.stride
+        start = 0
+        while start < len(segs):
+            start = self.step(result, segs, start)
         return result

@@ -1,0 +1,50 @@
+"""The Seg2Act graph: the windowed loop over a real document, resume mid-document, export."""
+
+from __future__ import annotations
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from steergraph.data.seg2act import load_document
+from steergraph.errors import InputError, SteergraphError
+from steergraph.graphs.seg2act import Seg2ActContext, build_seg2act_graph, tree_dict
+from steergraph.testing import ScriptedChatModel
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return load_document("/usr/share/man/man1/mv.1.gz")
+
+
+def test_gold_replies_rebuild_the_gold_tree(doc):
+    llm = ScriptedChatModel(responses=list(doc.actions))
+    ctx = Seg2ActContext(model=llm, window=1, windows_per_step=16)
+    out = build_seg2act_graph().invoke(
+        {"segments": doc.segments}, {"recursion_limit": 100}, context=ctx
+    )
+    assert out["actions"] == doc.actions and out["calls"] == len(doc.segments)
+    assert out["tree"] == tree_dict(doc.tree) and not out["repairs"]
+    assert out["outline"].splitlines()[0] == "# NAME"
+
+
+def test_a_failed_run_resumes_mid_document_without_asking_again(doc):
+    graph = build_seg2act_graph(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "doc"}, "recursion_limit": 100}
+    first = ScriptedChatModel(responses=list(doc.actions[:20]))  # runs out at segment 20
+    ctx = Seg2ActContext(model=first, window=1, windows_per_step=10)
+    with pytest.raises(SteergraphError, match="ran out of responses"):
+        graph.invoke({"segments": doc.segments}, config, context=ctx)
+    assert len(graph.get_state(config).values["actions"]) == 20  # two steps committed
+    rest = ScriptedChatModel(responses=list(doc.actions[20:]))
+    ctx = Seg2ActContext(model=rest, window=1, windows_per_step=10)
+    out = graph.invoke(None, config, context=ctx)
+    assert out["actions"] == doc.actions and out["calls"] == len(doc.segments)
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [({"text": " \n \n"}, "no text segments"), ({"text": "a\x00b"}, "binary input")],
+)
+def test_empty_and_binary_input_are_refused(state, message):
+    with pytest.raises(InputError, match=message):
+        build_seg2act_graph().invoke(state, context=Seg2ActContext(model=ScriptedChatModel()))
