@@ -48,3 +48,20 @@ def test_a_failed_run_resumes_mid_document_without_asking_again(doc):
 def test_empty_and_binary_input_are_refused(state, message):
     with pytest.raises(InputError, match=message):
         build_seg2act_graph().invoke(state, context=Seg2ActContext(model=ScriptedChatModel()))
+
+
+def test_training_rows_show_the_loop_its_own_prompts_and_sft_runs(doc, tiny_pair, tmp_path):
+    from steergraph.agents.seg2act import window_messages
+    from steergraph.training.seg2act import sft_rows, train_seg2act
+
+    rows = sft_rows([doc], window=3, max_rows=12)
+    assert len(rows) == 12
+    first = window_messages("", doc.segments[:3])
+    assert rows[0]["prompt"][1]["content"] == first[1].content
+    assert rows[0]["completion"][0]["content"].splitlines() == doc.actions[:3]
+    assert "+ NAME" in rows[2]["prompt"][1]["content"]  # the gold outline so far
+    bare = sft_rows([doc], window=3, context=False, max_rows=3)
+    assert "Outline so far" not in bare[2]["prompt"][1]["content"]
+    base, _ = tiny_pair
+    result = train_seg2act(str(base), [doc], output_dir=tmp_path / "s2a", max_rows=8, max_steps=2)
+    assert result.steps == 2 and (tmp_path / "s2a" / "model.safetensors").is_file()
