@@ -164,7 +164,9 @@ MULTI_PROMPTS = [*QUESTIONS, "Describe a cat.", "Why is the sky blue?"]
 
 def multi_prompt_rates(llm: LocalChatModel) -> dict[str, float]:
     """tok/s of 8 different prompts one after another vs ``llm.batch`` (micro-batched)."""
-    greedy = llm.model_copy(update={"max_new_tokens": NEW_TOKENS, "temperature": 0.0})
+    greedy = llm.model_copy(
+        update={"max_new_tokens": NEW_TOKENS, "temperature": 0.0, "microbatch_ms": 5.0}
+    )
     alone = greedy.model_copy(update={"microbatch_ms": 0})
 
     def count(replies) -> int:
@@ -192,6 +194,30 @@ def greedy_agreement(fast: HFEngine, exact: HFEngine, tok) -> float:
     return same / len(QUESTIONS)
 
 
+def llamacpp_figures(name: str, engine, llm: LocalChatModel, load_s: float) -> dict:
+    """The llama.cpp engine's figures alone, raw llama-cpp-python beside them."""
+    tok = llm.tokenizer
+    prompt = render_prompt(tok, [{"role": "user", "content": PROMPT}])
+    ids = tok(prompt, add_special_tokens=False)["input_ids"]
+    raw = raw_llama_rates(embedded_gguf(name), ids)
+    engine.generate([prompt], max_new_tokens=4)
+    ours = engine_rates(engine, prompt)
+    multi = multi_prompt_rates(llm)
+    return {
+        "model": name,
+        "llamacpp_raw_tok_s": round(raw[0], 2),
+        "llamacpp_ours_tok_s": round(ours[0], 2),
+        "ours_llamacpp_over_raw_llamacpp": round(ours[0] / raw[0], 3),
+        "llamacpp_raw_best_of_8_tok_s": round(raw[1], 2),
+        "ours_best_of_8_tok_s": round(ours[1], 2),
+        "ours_best_of_8_over_raw_llamacpp_best_of_8": round(ours[1] / raw[1], 2),
+        "multi_prompt_batch_speedup": multi["speedup"],
+        "multi_prompt_llamacpp": multi,
+        "load_s_llamacpp": round(load_s, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
 def main() -> None:
     from steergraph.llm.embedded import EMBEDDED_MODELS
     from steergraph.llm.engines.fast_copy import default_precision
@@ -199,11 +225,21 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="smollm2", choices=sorted(EMBEDDED_MODELS))
-    name = parser.parse_args().model
+    parser.add_argument(
+        "--llamacpp-only",
+        action="store_true",
+        help="only the llama.cpp figures (no transformers conversion: the Qwen tier's "
+        "GGUF de-quantisation alone takes over ten minutes here)",
+    )
+    args = parser.parse_args()
+    name = args.model
     embedded_gguf(name)  # assembled / located before any timing
-    folder = ensure_converted(name)
     gguf_engine, load_llama = timed(lambda: build_engine(name, "gguf")[0])
     gguf_llm = LocalChatModel(engine=gguf_engine, model_name=name)
+    if args.llamacpp_only:
+        print(json.dumps(llamacpp_figures(name, gguf_engine, gguf_llm, load_llama)))
+        return
+    folder = ensure_converted(name)
     hf_llm, load_cache = timed(lambda: LocalChatModel.from_pretrained(name, engine="hf"))
     with tempfile.TemporaryDirectory() as tmp:
         _, load_gguf_tf = timed(lambda: load_from_gguf(name, Path(tmp)))

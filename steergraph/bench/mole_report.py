@@ -4,8 +4,9 @@ Example:
     >>> run = {"mean_spearman": {"mole": 0.3, "supervised_only": 0.2, "single_score": 0.1,
     ...        "rouge_l": 0.15}, "tables": {}, "judge": {},
     ...        "counterfactuals": {"checked_rate": 0.97}}
-    >>> final_line(run)["mole_minus_supervised_only"]
-    0.1
+    >>> line = final_line(run)
+    >>> line["mole_minus_supervised_only"], line["spearman_llm_judge"]
+    (0.1, None)
 """
 
 from __future__ import annotations
@@ -44,7 +45,20 @@ def final_line(run: dict[str, Any]) -> dict[str, Any]:
     line["counterfactuals_checked_rate"] = run["counterfactuals"]["checked_rate"]
     line["mole_minus_supervised_only"] = round(mean["mole"] - mean["supervised_only"], 4)
     line["mole_minus_rouge_l"] = round(mean["mole"] - mean["rouge_l"], 4)
-    return line
+    if judge.get("table"):  # a judge that rates every summary of an article alike has no rho
+        line["llm_judge_articles_without_correlation"] = max(
+            t["skipped"] for t in judge["table"].values()
+        )
+    return _no_nan(line)
+
+
+def _no_nan(value: Any) -> Any:
+    """NaN (an undefined correlation) as JSON null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    return value
 
 
 def table_lines(run: dict[str, Any]) -> list[str]:

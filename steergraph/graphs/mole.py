@@ -8,7 +8,7 @@ the programmatic perturbation (:func:`~steergraph.agents.mole.rewrite.counterfac
 and why LLM rewrites were dropped, and writes ``counterfactuals.jsonl`` under
 ``out_dir``: the dataset the evaluator trains on. A later run with the same texts,
 facets, model and seed reads it back instead of calling the model again. Concurrent
-``rewrite`` branches on a local model decode together (micro-batching).
+``rewrite`` branches on a local model can decode together (``STEERGRAPH_MICROBATCH_MS``).
 
 Example:
     >>> from steergraph.testing import ScriptedChatModel

@@ -65,7 +65,7 @@ class LocalChatModel(BaseChatModel):
     n: int = 1
     seed: int | None = None
     #: concurrent calls within this many ms decode as one batch (None: the
-    #: ``STEERGRAPH_MICROBATCH_MS`` environment variable, else 5; 0: off)
+    #: ``STEERGRAPH_MICROBATCH_MS`` environment variable, else 0: off)
     microbatch_ms: float | None = None
 
     @classmethod

@@ -148,13 +148,19 @@ class PlanExecutor:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
 
+        def hand_over(result: Any, exc: BaseException | None) -> None:
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, exc)
+            except RuntimeError:  # the run ended (a timed-out tool finishing late): drop it
+                pass
+
         def work() -> None:
             try:
                 result = _timed(fn, args)
             except BaseException as exc:  # handed to the awaiting coroutine
-                loop.call_soon_threadsafe(_settle, future, None, exc)
+                hand_over(None, exc)
             else:
-                loop.call_soon_threadsafe(_settle, future, result, None)
+                hand_over(result, None)
 
         threading.Thread(target=work, daemon=True, name="steergraph-tool").start()
         return future

@@ -91,7 +91,7 @@ class MoleEvaluator:
 
         self.config = config or MoleConfig()
         self.encoder = encoder or _encoder()
-        dim = self.encoder.get_sentence_embedding_dimension()
+        dim = self.encoder.get_embedding_dimension()
         outputs = 1 if self.config.single_score else len(self.config.facets)
         torch.manual_seed(self.config.seed)
         self.mixer = nn.TransformerEncoderLayer(
@@ -274,8 +274,8 @@ def train_mole(
             optim.zero_grad()
             loss.backward()
             optim.step()
-            totals["supervised"] += float(loss_sup)
-            totals["contrastive"] += float(loss_con)
+            totals["supervised"] += float(loss_sup.detach())
+            totals["contrastive"] += float(loss_con.detach())
         history.append({k: round(v / steps, 5) for k, v in totals.items()} | {"epoch": epoch + 1})
     model.train(False)
     return model, history

@@ -4,7 +4,6 @@ no judge), and their one-line errors."""
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 
@@ -56,7 +55,7 @@ def test_bench_plumbing_prints_every_key(tmp_path):
     )  # fmt: skip
     run = run_mole_bench(cfg)
     line = final_line(run)
-    assert KEYS <= set(line) and math.isnan(line["spearman_llm_judge"])
+    assert KEYS <= set(line) and line["spearman_llm_judge"] is None  # no judge in this run
     assert line["counterfactuals_checked_rate"] >= 0.8
     assert set(line["per_facet"]) == {"mole", "supervised_only", "single_score", "rouge_l"}
     assert all(-1 <= v <= 1 for v in (line["spearman_mole"], line["spearman_rouge_l"]))

@@ -12,11 +12,11 @@ from steergraph.training.mole import MoleConfig, MoleEvaluator, train_mole
 
 @pytest.fixture(scope="module")
 def data():
-    rows = load_summeval()[:48]
+    rows = load_summeval()[:32]  # two articles
     pairs = [
         {"source": r.source, "original": r.text, "facet": f,
          "text": perturb(f, r.source, r.text, seed=1)}
-        for r in rows[:24] for f in FACETS
+        for r in rows[:12] for f in FACETS
     ]  # fmt: skip
     return rows, [p for p in pairs if p["text"]]
 
