@@ -11,7 +11,7 @@ entry here (in the spirit of mergekit's ``merge_methods/registry.py``).
 
 Example:
     >>> sorted(METHODS)
-    ['catp', 'delta', 'sso', 'structrag', 'verify']
+    ['catp', 'delta', 'mole', 'sso', 'structrag', 'verify']
     >>> METHODS["structrag"].graphs["structrag_router"]
     'steergraph.graphs.structrag_router:build_structrag_router_graph'
     >>> "demo" in graph_factories() and "sso" in graph_factories()

@@ -35,10 +35,10 @@ FacetOpt = Annotated[
 def _train_rows(articles: int | None, seed: int) -> list:
     from steergraph.data.mole import load_summeval, split_by_article
 
+    if articles is not None and articles < 1:  # before reading any data
+        raise InputError(f"--articles {articles}", fix="use 1 or more")
     train = split_by_article(load_summeval(), seed=seed)["train"]
     if articles is not None:
-        if articles < 1:
-            raise InputError(f"--articles {articles}", fix="use 1 or more")
         keep = sorted({r.doc_id for r in train})[:articles]
         train = [r for r in train if r.doc_id in keep]
     return train
@@ -55,7 +55,10 @@ def counterfactuals(
     seed: Annotated[int, typer.Option(help="split and perturbation seed")] = 0,
 ) -> None:
     """Counterfactuals of SummEval training summaries, checked per facet (and cached)."""
-    from steergraph.data.mole import best_rated
+    from steergraph.data.mole import best_rated, check_facet
+
+    for name in facet or []:
+        check_facet(name)
     from steergraph.graphs.mole import DATASET_FILE, MoleContext, build_mole_graph
 
     rows = best_rated(_train_rows(articles, seed), originals)
