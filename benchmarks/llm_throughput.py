@@ -14,8 +14,9 @@ In one process, on the same prompt (64 new tokens, all cores):
     ``generate``; ``multi_prompt_batch_speedup``), per engine;
   * cold load from the safetensors cache vs from the GGUF file.
 
-Run: ``python benchmarks/llm_throughput.py [--model NAME]`` (SmolLM2: about 4 minutes on
-2 cores; ``--model qwen-coder-0.5b`` or ``qwen-coder-1.5b`` after ``make models-extra``;
+Run: ``python benchmarks/llm_throughput.py [--model NAME] [--quick]`` (``--quick`` =
+``--llamacpp-only``: the llama.cpp figures alone, under a minute per model; in full,
+SmolLM2 takes about 4 minutes on 2 cores; ``--model qwen-coder-0.5b`` or ``qwen-coder-1.5b`` after ``make models-extra``;
 needs the llama.cpp extra, ``make install-llamacpp``). The last line is one JSON object,
 the same keys for every model (plus the model's name and the process's peak RSS).
 """
@@ -227,6 +228,8 @@ def main() -> None:
     parser.add_argument("--model", default="smollm2", choices=sorted(EMBEDDED_MODELS))
     parser.add_argument(
         "--llamacpp-only",
+        "--quick",
+        dest="llamacpp_only",
         action="store_true",
         help="only the llama.cpp figures (no transformers conversion: the Qwen tier's "
         "GGUF de-quantisation alone takes over ten minutes here)",

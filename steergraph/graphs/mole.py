@@ -92,7 +92,9 @@ def _facets(state: MoleState) -> list[str]:
 
 
 def _key(state: MoleState, ctx: MoleContext) -> str:
-    model = ctx.model if isinstance(ctx.model, str) or ctx.model is None else type(ctx.model)
+    model = ctx.model
+    if not (isinstance(model, str) or model is None):  # a chat model: its class and its name
+        model = f"{type(model).__name__}:{getattr(model, 'model_name', None) or ''}"
     blob = json.dumps([state["items"], _facets(state), str(model), ctx.seed], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

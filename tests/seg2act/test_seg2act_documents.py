@@ -55,3 +55,10 @@ def test_binary_or_missing_input_is_a_clear_error(tmp_path):
         load_document(blob)
     with pytest.raises(InputFileError, match="cannot read"):
         load_document(tmp_path / "absent.1.gz")
+
+
+def test_macro_argument_quotes_are_not_text():
+    from steergraph.data.seg2act import parse_man
+
+    doc = parse_man('.SH NAME\n.B "two words" and\nmore "quoted" text\n', "q.1")
+    assert doc.segments == ["NAME", "two words and", 'more "quoted" text']

@@ -56,14 +56,14 @@ class Document:
         return sum(n.kind == "heading" for n in self.tree.walk())
 
 
-def _plain_groff(line: str) -> str:
+def _plain_groff(line: str, *, macro_args: bool = False) -> str:
     for code, text in _SPECIAL.items():
         line = line.replace(code, text)
     line = _FONT.sub("", line)
     line = re.sub(r"\\[*(]..|\\.", "", line)
-    return (
-        " ".join(line.replace('"', " ").split()) if line.startswith(".") else " ".join(line.split())
-    )
+    if macro_args:  # `.B "two words"`: the quotes group arguments, they are not text
+        line = line.replace('"', " ")
+    return " ".join(line.split())
 
 
 def _finish(name: str, source: str, pairs: list[tuple[str, str]]) -> Document:
@@ -83,7 +83,7 @@ def parse_man(text: str, name: str) -> Document:
         if line.startswith(('.\\"', "'\\\"")) or not line.strip():
             continue
         macro = line.split(maxsplit=1)[0] if line.startswith((".", "'")) else ""
-        rest = _plain_groff(line[len(macro) :]) if macro else _plain_groff(line)
+        rest = _plain_groff(line[len(macro) :], macro_args=True) if macro else _plain_groff(line)
         if macro in (".SH", ".SS"):
             level = 1 if macro == ".SH" else 2
             if rest:

@@ -54,7 +54,6 @@ def window_seconds(ms: float | None = None) -> float:
 @dataclass
 class _Batch:
     prompts: list[Any] = field(default_factory=list)
-    closed: bool = False
     done: threading.Event = field(default_factory=threading.Event)
     results: list[Any] | None = None
     error: BaseException | None = None
@@ -111,8 +110,7 @@ class MicroBatcher:
             batch.prompts.extend(prompts)
         if leader:
             time.sleep(window)
-            with self._lock:
-                batch.closed = True
+            with self._lock:  # no one joins after this
                 if self._open.get(key) is batch:
                     del self._open[key]
             try:
