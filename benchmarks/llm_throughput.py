@@ -14,11 +14,12 @@ In one process, on the same prompt (64 new tokens, all cores):
     ``generate``; ``multi_prompt_batch_speedup``), per engine;
   * cold load from the safetensors cache vs from the GGUF file.
 
-Run: ``python benchmarks/llm_throughput.py [--model NAME] [--quick]`` (``--quick`` =
-``--llamacpp-only``: the llama.cpp figures alone, under a minute per model; in full,
-SmolLM2 takes about 4 minutes on 2 cores; ``--model qwen-coder-0.5b`` or ``qwen-coder-1.5b`` after ``make models-extra``;
-needs the llama.cpp extra, ``make install-llamacpp``). The last line is one JSON object,
-the same keys for every model (plus the model's name and the process's peak RSS).
+Run: ``python benchmarks/llm_throughput.py [--model NAME] [--quick]``. ``--quick`` (alias
+``--llamacpp-only``) gives the llama.cpp figures alone, under a minute per model; the full
+run takes about 4 minutes for SmolLM2 on 2 cores (``--model qwen-coder-0.5b`` or
+``qwen-coder-1.5b`` after ``make models-extra``; needs the llama.cpp extra, ``make
+install-llamacpp``). The last line is one JSON object (the model's name and the process's
+peak RSS included).
 """
 
 from __future__ import annotations
