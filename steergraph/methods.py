@@ -11,7 +11,7 @@ entry here (in the spirit of mergekit's ``merge_methods/registry.py``).
 
 Example:
     >>> sorted(METHODS)
-    ['catp', 'delta', 'mole', 'sso', 'structrag', 'verify']
+    ['catp', 'delta', 'mole', 'seg2act', 'sso', 'structrag', 'verify']
     >>> METHODS["structrag"].graphs["structrag_router"]
     'steergraph.graphs.structrag_router:build_structrag_router_graph'
     >>> "demo" in graph_factories() and "sso" in graph_factories()
@@ -162,6 +162,19 @@ METHODS: dict[str, Method] = {
             notebook="examples/mole.ipynb",
             benchmark="benchmarks/mole_bench.py",
             readme="**MOLE: multi-facet counterfactual learning**",
+        ),
+        Method(
+            slug="seg2act",
+            title="Seg2Act: document logical structuring as action generation",
+            paper="arXiv:2410.06802",
+            graphs={"seg2act": "steergraph.graphs.seg2act:build_seg2act_graph"},
+            cli="steergraph.cli.seg2act:seg2act_app",
+            command="seg2act",
+            library=("steergraph.agents.seg2act",),
+            training=("steergraph.training.seg2act",),
+            notebook="examples/seg2act.ipynb",
+            benchmark="benchmarks/seg2act_bench.py",
+            readme="**Seg2Act: document structure as actions**",
         ),
     )
 }

@@ -1,20 +1,29 @@
-"""Where steergraph keeps its caches.
+"""Where steergraph keeps its caches, and the lock that guards building one.
 
 ``$STEERGRAPH_HOME`` (default ``~/.cache/steergraph``) holds converted models and
-other reusable artifacts.
+other reusable artifacts. Two processes (two CLI calls, two test workers) may want the
+same cache at once: :func:`cache_lock` makes the second wait for the first, which then
+finds the cache ready instead of building it again over the first one's files.
 
 Example:
-    >>> from steergraph.paths import steergraph_home
-    >>> steergraph_home().name in {"steergraph"} or True
+    >>> import os, tempfile
+    >>> os.environ["STEERGRAPH_HOME"] = tempfile.mkdtemp()
+    >>> models_dir().relative_to(os.environ["STEERGRAPH_HOME"]).as_posix()
+    'models'
+    >>> with cache_lock("demo"):
+    ...     (models_dir() / ".demo.lock").exists()
     True
+    >>> del os.environ["STEERGRAPH_HOME"]
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["models_dir", "steergraph_home"]
+__all__ = ["cache_lock", "models_dir", "steergraph_home"]
 
 
 def steergraph_home() -> Path:
@@ -29,3 +38,13 @@ def models_dir() -> Path:
     path = steergraph_home() / "models"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@contextmanager
+def cache_lock(what: str, *, timeout: float = 3600) -> Iterator[None]:
+    """Hold a file lock (``models_dir()/.<what>.lock``) while the cache ``what`` is built;
+    the caller re-checks the cache inside, since another process may have built it."""
+    from filelock import FileLock
+
+    with FileLock(str(models_dir() / f".{what}.lock"), timeout=timeout):
+        yield

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from steergraph.bench.mole_eval import mean_spearman
-from steergraph.bench.reporting import save_figure
+from steergraph.bench.reporting import grouped_bars, save_figure
 
 __all__ = ["final_line", "plot_facets", "table_lines"]
 
@@ -89,13 +89,8 @@ def plot_facets(run: dict[str, Any], path: Path) -> Path:
     facets = list(next(iter(tables.values())))
     names = [m for m in METHODS if m in tables]
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    width = 0.8 / len(names)
-    for i, name in enumerate(names):
-        xs = [j + i * width for j in range(len(facets))]
-        ax.bar(xs, [tables[name][f]["spearman"] for f in facets], width, label=name)
-    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(facets))], facets)
-    ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_ylabel("summary-level Spearman")
-    ax.set_title("SummEval, held-out articles")
-    ax.legend(fontsize=8)
+    series = {m: [tables[m][f]["spearman"] for f in facets] for m in names}
+    grouped_bars(
+        ax, facets, series, ylabel="summary-level Spearman", title="SummEval, held-out articles"
+    )
     return save_figure(fig, path)

@@ -28,6 +28,7 @@ def invoke_checkpointed(
     db: str | Path | None = None,
     thread: str | None = None,
     callbacks: list[Any] | None = None,
+    recursion_limit: int | None = None,
 ) -> dict[str, Any]:
     """Invoke ``build(checkpointer=...)`` on ``inputs``.
 
@@ -38,6 +39,8 @@ def invoke_checkpointed(
     config: dict[str, Any] = {"configurable": {"thread_id": thread or uuid.uuid4().hex}}
     if callbacks:
         config["callbacks"] = callbacks
+    if recursion_limit is not None:  # a graph that loops once per chunk of a long input
+        config["recursion_limit"] = recursion_limit
     if db is None:
         return build().invoke(inputs, config, context=context)
     from steergraph.graphs.persistence import persistence

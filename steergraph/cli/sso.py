@@ -156,19 +156,14 @@ def sso_train(
     export: Annotated[bool, typer.Option(help="write model.gguf for llama.cpp")] = True,
 ) -> None:
     """Train a model on SSO rows: the SSO loss, the generator loss, or plain DPO."""
-    from steergraph.llm.embedded import DEFAULT_MODEL
     from steergraph.llm.engines.hf_weights import load_hf_model
-    from steergraph.llm.loading import parse_spec
-    from steergraph.training.recipes import train_dpo
+    from steergraph.training.recipes import train_dpo, trainable_name
     from steergraph.training.sso import preference_rows, train_sso
 
     if variant not in ("sso", "generator", "dpo"):
         raise InputError(f"unknown variant {variant!r}", fix="use sso, generator or dpo")
     rows = _read_rows(data)
-    kind, target = parse_spec(model)
-    if kind == "provider":
-        raise InputError(f"cannot train the API model {model!r}", fix="use a local model spec")
-    hf, tok, _ = load_hf_model(target or DEFAULT_MODEL)
+    hf, tok, _ = load_hf_model(trainable_name(model))
     config: dict[str, Any] = {"max_steps": max_steps, "learning_rate": learning_rate}
     if variant == "dpo":
         result = train_dpo((hf, tok), preference_rows(rows), output_dir=out, **config)

@@ -74,13 +74,10 @@ def _structurer(ctx: Seg2ActContext) -> Any:
 
 
 def _rebuild(segments: list[str], actions: list[str]) -> Any:
-    from steergraph.agents.seg2act.actions import DocTree, parse_action
+    from steergraph.agents.seg2act.actions import DocTree
     from steergraph.agents.seg2act.structurer import StructureResult
 
-    result = StructureResult(DocTree(), actions=list(actions))
-    for action, seg in zip(actions, segments):
-        result.tree.apply(parse_action(action), seg)
-    return result
+    return StructureResult(DocTree.build(actions, segments), actions=list(actions))
 
 
 def segment(state: Seg2ActState) -> dict[str, Any]:

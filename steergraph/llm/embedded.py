@@ -34,7 +34,7 @@ from typing import Any
 
 from steergraph.errors import ModelLoadError, ModelPackageMissingError, ModelSpecError
 from steergraph.llm.gguf_parts import GGUFPart, SplitGGUF, assemble
-from steergraph.paths import models_dir
+from steergraph.paths import cache_lock, models_dir
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -235,11 +235,14 @@ def embedded_gguf(name: str) -> Path:
         return _smollm2_gguf(models_dir())
     folder = models_dir() / "gguf"
     target = folder / f"{name}.gguf"
-    if not target.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=folder) as tmp:
-            joined = _GGUF_LOCATORS[name](Path(tmp))
-            joined.rename(target)
+    if target.exists():
+        return target
+    with cache_lock(f"{name}.gguf"):
+        if not target.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=folder) as tmp:
+                joined = _GGUF_LOCATORS[name](Path(tmp))
+                joined.rename(target)
     return target
 
 
@@ -256,9 +259,16 @@ def embedded_tokenizer(name: str) -> Path:
     target = models_dir() / "tokenizers" / name
     if (target / "tokenizer_config.json").is_file():
         return target
+    gguf = embedded_gguf(name)
+    with cache_lock(f"{name}.tokenizer"):
+        if not (target / "tokenizer_config.json").is_file():
+            _save_tokenizer(name, gguf, target)
+    return target
+
+
+def _save_tokenizer(name: str, gguf: Path, target: Path) -> None:
     from transformers import AutoTokenizer
 
-    gguf = embedded_gguf(name)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
@@ -271,7 +281,6 @@ def embedded_tokenizer(name: str) -> Path:
         staging = Path(tmp) / "out"
         tokenizer.save_pretrained(staging)
         staging.rename(target)
-    return target
 
 
 def load_from_gguf(name: str, workdir: Path) -> tuple[object, object]:
@@ -297,13 +306,21 @@ def ensure_converted(name: str = DEFAULT_MODEL, *, force: bool = False) -> Path:
 
     Shows progress while converting; returns at once when the cache is ready.
     """
-    from rich.console import Console
-
     spec = get_embedded(name)
     spec.require_package()
     target = spec.cache_dir()
     if spec.is_converted() and not force:
         return target
+    with cache_lock(f"{name}.hf"):
+        if spec.is_converted() and not force:  # another process converted it meanwhile
+            return target
+        _convert(name, spec, target)
+    return target
+
+
+def _convert(name: str, spec: EmbeddedModel, target: Path) -> None:
+    from rich.console import Console
+
     console = Console(stderr=True)
     started = time.perf_counter()
     console.print(f"[bold]steergraph[/]: converting embedded model '{name}' (once) -> {target}")
@@ -327,4 +344,3 @@ def ensure_converted(name: str = DEFAULT_MODEL, *, force: bool = False) -> Path:
             shutil.rmtree(target)
         staging.rename(target)
     console.print(f"[bold]steergraph[/]: '{name}' ready in {time.perf_counter() - started:.1f}s")
-    return target

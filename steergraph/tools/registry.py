@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -116,9 +118,11 @@ class ToolRegistry:
             stored[tool.name] = tool.profile.to_dict()
         if todo:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(stored, indent=1))
-            tmp.replace(path)
+            # a name of its own per writer: two processes measuring at once never share one
+            fd, tmp = tempfile.mkstemp(prefix=".tool_profiles-", dir=path.parent)
+            with os.fdopen(fd, "w") as f:
+                f.write(json.dumps(stored, indent=1))
+            os.replace(tmp, path)
         return {t.name: t.profile for t in self if t.profile is not None}
 
     def price_table(self, size: int) -> list[dict[str, Any]]:

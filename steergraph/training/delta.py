@@ -88,11 +88,8 @@ def post_trained(
     progress: bool = True,
 ) -> Path:
     """The folder of the post-trained model for ``recipe``; trains it the first time."""
-    from steergraph.data.delta.post_train import post_train_rows
     from steergraph.llm.embedded import EMBEDDED_MODELS
-    from steergraph.llm.engines.hf_weights import load_hf_model
-    from steergraph.paths import models_dir
-    from steergraph.training.recipes import train_sft
+    from steergraph.paths import cache_lock, models_dir
 
     if recipe.base not in EMBEDDED_MODELS:
         raise InputError(
@@ -107,6 +104,19 @@ def post_trained(
     target = models_dir() / recipe.folder_name()
     if (target / _RECORD).is_file() and not force:
         return target
+    with cache_lock(recipe.folder_name()):
+        if (target / _RECORD).is_file() and not force:  # built meanwhile by another process
+            return target
+        _post_train(recipe, target, progress)
+    return target
+
+
+def _post_train(recipe: PostTrainRecipe, target: Path, progress: bool) -> None:
+    from steergraph.data.delta.post_train import post_train_rows
+    from steergraph.llm.engines.hf_weights import load_hf_model
+    from steergraph.paths import models_dir
+    from steergraph.training.recipes import train_sft
+
     model, tok, _ = load_hf_model(recipe.base)
     model = model.float()  # the base is saved in float32: the pair must share its dtype
     rows = post_train_rows("train", n=recipe.rows)
@@ -136,4 +146,3 @@ def post_trained(
         if target.exists():
             shutil.rmtree(target)
         out.rename(target)
-    return target

@@ -78,6 +78,7 @@ __all__ = [
     "train_dpo",
     "train_grpo",
     "train_sft",
+    "trainable_name",
 ]
 
 C = TypeVar("C")
@@ -150,6 +151,28 @@ def cpu_safe_args(config_cls: type[C], output_dir: str | Path, **overrides: Any)
 
 
 # ------------------------------------------------------------------ helpers
+def trainable_name(spec: str | Path) -> str:
+    """The embedded name or folder that a local model spec names, for training
+    (``"local"`` -> ``"smollm2"``, ``"local:qwen-coder-0.5b"`` -> ``"qwen-coder-0.5b"``,
+    a folder as is); an API model raises InputError.
+
+    >>> trainable_name("local"), trainable_name("local+hf:qwen-coder-0.5b")
+    ('smollm2', 'qwen-coder-0.5b')
+    """
+    from steergraph.llm.loading import parse_spec
+
+    text = str(spec)
+    if Path(text).exists() or (":" not in text and not text.startswith("local")):
+        return text
+    kind, target = parse_spec(text)
+    if kind == "provider":
+        raise InputError(
+            f"cannot train the API model {text!r}",
+            fix="use a local model: local, local:qwen-coder-0.5b or local:<model folder>",
+        )
+    return target
+
+
 def model_and_tokenizer(model_or_chat: ModelLike) -> tuple[Any, Any]:
     """(transformers model, tokenizer) from a LocalChatModel, a pair, or a folder/name."""
     if isinstance(model_or_chat, (tuple, list)) and len(model_or_chat) == 2:
@@ -157,7 +180,7 @@ def model_and_tokenizer(model_or_chat: ModelLike) -> tuple[Any, Any]:
     if isinstance(model_or_chat, (str, Path)):
         from steergraph.llm.engines.hf_weights import load_hf_model
 
-        model, tok, _ = load_hf_model(str(model_or_chat))
+        model, tok, _ = load_hf_model(trainable_name(model_or_chat))
         return model, tok
     if hasattr(model_or_chat, "engine"):  # a LocalChatModel; ask before loading a GGUF's twin
         if getattr(model_or_chat, "engine_name", "hf") != "hf":
@@ -288,6 +311,12 @@ def train_sft(
         trainer = SFTTrainer(
             model=model, args=args, train_dataset=data, processing_class=tok, callbacks=callbacks
         )
+        if len(trainer.train_dataset) == 0:  # TRL drops rows whose completion was cut away
+            raise InputError(
+                f"all {len(data)} training rows were dropped: at max_length={args.max_length} "
+                "tokens no completion token is left after the prompt",
+                fix="raise max_length, or shorten the prompts",
+            )
         return finish_training(trainer, model, tok, out)
 
 

@@ -48,6 +48,7 @@ SMALL: dict[str, dict[str, object]] = {
         "MAX_NEW_TOKENS": 64,
         "TEST_ARTICLES": 4,
     },
+    "seg2act.ipynb": {"MAX_SEGMENTS": 14, "TRAIN_DOCS": 3, "TRAIN_STEPS": 3, "TEST_DOCS": 1},
     "structrag.ipynb": {
         "COMPARE_FAMILIES": ["step_count"],
         "ROUTER_FAMILIES": ["largest_package", "package_field"],
@@ -100,6 +101,15 @@ CHECKS: dict[str, list[Check]] = {
         (r"wrong +passed=False", None),
         (r"not code +passed=False", None),
         (r"self-consistency votes:", None),
+    ],
+    "seg2act.ipynb": [
+        (r"mv.1: 14 segments, (\d+) headings", lambda m: int(m.group(1)) >= 2),
+        # man-page headings are capitals: the rules find most of them
+        (r"rules: heading F1 ([\d.]+)", lambda m: _num(m, 1) >= 0.5),
+        # the grammar: one action per segment, every reply parsed
+        (r"untrained: (\d+) actions for (\d+) segments", lambda m: m.group(1) == m.group(2)),
+        (r"SFT: 3 steps, loss ([\d.]+) -> ([\d.]+)", None),
+        (r"trained +heading F1 ([\d.]+) .* \(1 documents\)", None),
     ],
     "structrag.ipynb": [
         # the table parsed from the records computes the gold answer exactly

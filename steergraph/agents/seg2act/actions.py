@@ -115,6 +115,14 @@ class DocTree:
         self.path: list[Node] = [self.root]  # the rightmost path, root first
         self.repairs: list[str] = []
 
+    @classmethod
+    def build(cls, actions: list[str], segments: list[str]) -> DocTree:
+        """The tree that ``actions`` (strings) build from ``segments``, pairwise."""
+        tree = cls()
+        for action, segment in zip(actions, segments):
+            tree.apply(parse_action(action), segment)
+        return tree
+
     def _headings(self) -> list[Node]:
         return [n for n in self.path if n.kind == "heading"]
 

@@ -27,10 +27,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from steergraph.agents.seg2act.actions import DocTree, Node, parse_action
+from steergraph.agents.seg2act.actions import DocTree, Node
 from steergraph.errors import InputFileError
 
-__all__ = ["Document", "find_sources", "load_document", "parse_info", "parse_man"]
+__all__ = ["Document", "find_sources", "is_manual", "load_document", "parse_info", "parse_man"]
 
 _FONT = re.compile(r"\\f(\[[^\]]*\]|\(..|.)")
 _SPECIAL = {r"\-": "-", r"\(em": "-", r"\(en": "-", r"\(aq": "'", r"\(dq": '"', r"\e": "\\",
@@ -55,6 +55,12 @@ class Document:
         """How many headings the gold tree has."""
         return sum(n.kind == "heading" for n in self.tree.walk())
 
+    def head(self, n: int) -> Document:
+        """The document cut to its first ``n`` segments (the gold tree rebuilt)."""
+        if n >= len(self.segments):
+            return self
+        return _finish(self.name, self.source, list(zip(self.actions[:n], self.segments[:n])))
+
 
 def _plain_groff(line: str, *, macro_args: bool = False) -> str:
     for code, text in _SPECIAL.items():
@@ -67,10 +73,20 @@ def _plain_groff(line: str, *, macro_args: bool = False) -> str:
 
 
 def _finish(name: str, source: str, pairs: list[tuple[str, str]]) -> Document:
-    tree = DocTree()
-    for action, segment in pairs:
-        tree.apply(parse_action(action), segment)
-    return Document(name, source, [s for _, s in pairs], [a for a, _ in pairs], tree.root)
+    actions, segments = [a for a, _ in pairs], [s for _, s in pairs]
+    return Document(name, source, segments, actions, DocTree.build(actions, segments).root)
+
+
+_MANUAL = re.compile(r"\.([1-9][a-z0-9]*|info)$")
+
+
+def is_manual(path: str | Path) -> bool:
+    """Whether ``path`` names a man page (``.1`` .. ``.9``) or an info manual, maybe ``.gz``.
+
+    >>> is_manual("ls.1.gz"), is_manual("bc.info"), is_manual("notes.txt")
+    (True, True, False)
+    """
+    return bool(_MANUAL.search(Path(path).name.removesuffix(".gz")))
 
 
 def parse_man(text: str, name: str) -> Document:
