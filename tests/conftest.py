@@ -10,6 +10,12 @@ import sys
 
 import pytest
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # several test processes share the cores: one compute thread each, so torch's and
+    # llama.cpp's thread pools do not spin against each other (set before torch loads)
+    for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "STEERGRAPH_LLAMA_THREADS"):
+        os.environ.setdefault(_var, "1")
+
 
 @pytest.fixture(scope="session")
 def tiny_llm():

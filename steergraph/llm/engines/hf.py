@@ -29,6 +29,7 @@ from steergraph.errors import CapabilityError, EmptyPromptError
 from steergraph.llm.constrained import ConstraintCache, GrammarLogitsProcessor
 from steergraph.llm.engines.base import Generation, TokenLogprobs, cut_at_stop, eos_token_ids
 from steergraph.llm.engines.fast_copy import FastCopy
+from steergraph.llm.engines.sampling import RowProcessorAdapter, is_row_processor
 
 __all__ = ["Generation", "HFEngine", "TokenLogprobs"]
 
@@ -85,9 +86,13 @@ class HFEngine:
         return kwargs
 
     def _processors(
-        self, grammar: Any, rows: int, prompt_len: int, extra: list[Any] | None
-    ) -> LogitsProcessorList:
-        procs = LogitsProcessorList(extra or [])
+        self, grammar: Any, rows: int, prompt_len: int, extra: list[Any] | None,
+        pads: list[int] | None = None,
+    ) -> LogitsProcessorList:  # fmt: skip
+        pads = pads or [0] * rows
+        procs = LogitsProcessorList(
+            RowProcessorAdapter(p, pads) if is_row_processor(p) else p for p in extra or []
+        )
         if grammar is not None and not isinstance(grammar, str):
             raise CapabilityError(
                 "GBNF grammars run on the llama.cpp engine only",
@@ -119,7 +124,9 @@ class HFEngine:
                 torch.manual_seed(seed)
             enc = self.encode(prompts)
             prompt_len = enc["input_ids"].shape[1]
-            procs = self._processors(grammar, len(prompts) * n, prompt_len, logits_processors)
+            real = enc["attention_mask"].sum(dim=1).tolist()  # left padding per prompt
+            pads = [prompt_len - int(real[r // n]) for r in range(len(prompts) * n)]
+            procs = self._processors(grammar, len(prompts) * n, prompt_len, logits_processors, pads)
             out = self.fast.get().generate(
                 **enc,
                 logits_processor=procs,

@@ -407,12 +407,14 @@ def _run_processors(
     """Apply transformers ``LogitsProcessor`` objects to a step's rows (left-padded ids)."""
     import torch
 
+    from steergraph.llm.engines.sampling import is_row_processor
+
     seqs = [prompt_ids[r.prompt] + r.ids for r in rows]
     width = max(len(s) for s in seqs)
     ids = torch.zeros((len(seqs), width), dtype=torch.long)
     for i, seq in enumerate(seqs):
         ids[i, width - len(seq) :] = torch.tensor(seq)
     scores = torch.from_numpy(logits)
-    for proc in processors:
-        scores = proc(ids, scores)
+    for proc in processors:  # a row processor gets each row's ids without padding
+        scores = proc.rows_call(seqs, scores) if is_row_processor(proc) else proc(ids, scores)
     return scores.detach().float().numpy().copy()

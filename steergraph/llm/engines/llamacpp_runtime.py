@@ -189,7 +189,10 @@ class LlamaRuntime:
                 fix="check that the file is complete (not truncated) and of an architecture "
                 "llama.cpp supports (llama, gemma3, qwen2, ...)",
             )
-        threads = n_threads or os.cpu_count() or 1
+        # $STEERGRAPH_LLAMA_THREADS: fewer threads when several processes share the cores
+        threads = (
+            n_threads or int(os.environ.get("STEERGRAPH_LLAMA_THREADS", 0)) or os.cpu_count() or 1
+        )
         self.n_ctx_train = int(lc.llama_model_n_ctx_train(self.model))
         cparams = lc.llama_context_default_params()
         cparams.n_ctx = min(n_ctx, self.n_ctx_train) if self.n_ctx_train > 0 else n_ctx

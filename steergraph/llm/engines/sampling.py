@@ -6,6 +6,11 @@ temperature + nucleus sampling, with a seeded generator. llama.cpp's own sampler
 chain works on one sequence at a time and cannot apply llguidance masks or
 transformers ``LogitsProcessor`` objects, hence this small module.
 
+A **row processor** (an object with ``row_processor = True`` and
+``rows_call(seqs, scores)``) gets each row's token ids without padding instead of the
+left-padded batch, on both engines: what a processor that runs a second model per row
+(a value network) needs, since padding ids are real token ids to a model.
+
 Example:
     >>> import numpy as np
     >>> logits = np.array([[0.0, 2.0, 1.0]], dtype=np.float32)
@@ -19,7 +24,32 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["apply_bitmask", "apply_repetition_penalty", "log_softmax", "pick_tokens"]
+__all__ = [
+    "RowProcessorAdapter",
+    "apply_bitmask",
+    "apply_repetition_penalty",
+    "is_row_processor",
+    "log_softmax",
+    "pick_tokens",
+]
+
+
+def is_row_processor(proc: object) -> bool:
+    """Whether ``proc`` wants unpadded rows (see the module docstring)."""
+    return bool(getattr(proc, "row_processor", False)) and hasattr(proc, "rows_call")
+
+
+class RowProcessorAdapter:
+    """A row processor as a transformers ``LogitsProcessor`` over a left-padded batch:
+    ``pads[i]`` is row ``i``'s number of left padding tokens."""
+
+    def __init__(self, proc: object, pads: Sequence[int]) -> None:
+        self.proc, self.pads = proc, list(pads)
+
+    def __call__(self, input_ids: object, scores: object) -> object:
+        rows = input_ids.tolist()  # type: ignore[attr-defined]
+        seqs = [row[pad:] for row, pad in zip(rows, self.pads)]
+        return self.proc.rows_call(seqs, scores)  # type: ignore[attr-defined]
 
 
 def apply_bitmask(logits: np.ndarray, bitmask: np.ndarray) -> None:

@@ -1,0 +1,12 @@
+"""Agents of the ``value_transfer`` method (inverse value learning, in progress): decoding
+any local model with a trained value network or by proxy-tuning
+(:mod:`~steergraph.agents.value_transfer.decoding`)."""
+
+from steergraph.agents.value_transfer.decoding import (
+    ProxyTuningProcessor,
+    RowLogits,
+    ValueLogitsProcessor,
+    value_logits,
+)
+
+__all__ = ["ProxyTuningProcessor", "RowLogits", "ValueLogitsProcessor", "value_logits"]

@@ -1,0 +1,75 @@
+"""The value-transfer graph and its data: demonstrations split by hash, one result row per
+target, a killed run does not train again, bad input refused before any training."""
+
+from __future__ import annotations
+
+import pytest
+
+from steergraph.errors import InputError
+from steergraph.graphs.value_transfer import ValueTransferContext, build_value_transfer_graph
+
+
+def test_demonstrations_are_split_by_hash_and_carry_answers():
+    from steergraph.data.value_transfer import arithmetic_rows, demonstrations
+
+    train, test = demonstrations("train", n=60), demonstrations("test", n=30)
+    assert {r["kind"] for r in train} == {"packages", "humaneval", "arithmetic"}
+    assert not {r["id"] for r in train} & {r["id"] for r in test}
+    arith = arithmetic_rows("test", 5)
+    assert len(arith) == 5
+    for row in arith:
+        assert row["completion"][0]["content"].endswith(f"The answer is {row['answer']}.")
+    with pytest.raises(InputError, match="unknown demonstration kind"):
+        demonstrations("train", kinds=("poems",))
+    with pytest.raises(InputError, match="unknown split"):
+        demonstrations("dev")  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def rows():
+    from steergraph.data.value_transfer import demonstrations
+
+    return demonstrations("train", n=8, kinds=("arithmetic",)), demonstrations(
+        "test", n=3, kinds=("arithmetic",)
+    )
+
+
+def test_one_row_per_target_and_no_second_training(tiny_pair, rows, tmp_path):
+    base, post = tiny_pair
+    train_rows, test_rows = rows
+    ctx = ValueTransferContext(
+        base=str(base), workdir=str(tmp_path),
+        variants={"residual": {"connection": "residual"},
+                  "cascade_norm": {"connection": "cascade", "norm_weight": 0.1}},
+        train={"max_steps": 6, "learning_rate": 3e-3}, proxy=(str(post), str(base)),
+    )  # fmt: skip
+    state = {"train_rows": train_rows, "test_rows": test_rows, "targets": [str(base), str(post)]}
+    out = build_value_transfer_graph().invoke(state, context=ctx)
+    assert [r["target"] for r in sorted(out["results"], key=lambda r: r["target"])] == sorted(
+        state["targets"]
+    )
+    on_base = next(r for r in out["results"] if r["target"] == str(base))["nll"]
+    assert set(on_base) == {"alone", "residual", "cascade_norm", "proxy_tuning"}
+    assert on_base["residual"] < on_base["alone"]  # trained on this very base
+    stamp = (tmp_path / "residual" / "model.safetensors").stat().st_mtime_ns
+    build_value_transfer_graph().invoke({**state, "targets": [str(post)]}, context=ctx)
+    assert (tmp_path / "residual" / "model.safetensors").stat().st_mtime_ns == stamp
+    assert (tmp_path / "results.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"targets": []}, "no target model"),
+        ({"test_rows": []}, "no demonstrations or no held-out rows"),
+        ({"targets": ["openai:gpt-x"]}, "cannot train the API model"),
+    ],
+)
+def test_bad_input_is_refused_before_training(tiny_pair, rows, tmp_path, change, message):
+    base, _ = tiny_pair
+    state = {"train_rows": rows[0], "test_rows": rows[1], "targets": [str(base)], **change}
+    with pytest.raises(InputError, match=message):
+        build_value_transfer_graph().invoke(
+            state, context=ValueTransferContext(base=str(base), workdir=str(tmp_path))
+        )
+    assert not any(tmp_path.iterdir())

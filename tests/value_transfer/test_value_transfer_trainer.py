@@ -1,0 +1,176 @@
+"""Inverse value learning: the value-network trainer on tiny models, and decoding with it
+on both local engines."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from steergraph.errors import CapabilityError, InputError
+from steergraph.testing import tiny_causal_lm
+
+REPLY = "the answer is seven"
+
+
+def _rows(n: int = 8) -> list[dict]:
+    return [
+        {
+            "prompt": [{"role": "user", "content": f"question {i}"}],
+            "completion": [{"role": "assistant", "content": REPLY}],
+        }
+        for i in range(n)
+    ]
+
+
+def _completion_nll(base, tok, value=None, connection="residual") -> float:
+    from steergraph.training.value_transfer_trainer import combined_logits
+
+    row = _rows(1)[0]
+    encode = lambda text: tok(text, add_special_tokens=False)["input_ids"]  # noqa: E731
+    prompt = encode(tok.apply_chat_template(row["prompt"], add_generation_prompt=True,
+                                            tokenize=False))  # fmt: skip
+    full = encode(tok.apply_chat_template(row["prompt"] + row["completion"], tokenize=False))
+    ids = torch.tensor([list(full)])
+    if value is None:
+        with torch.no_grad():
+            logits = base(input_ids=ids).logits.float()
+    else:
+        logits, _ = combined_logits(base, value, ids, connection=connection)
+    logp = torch.log_softmax(logits[0, :-1], -1)
+    targets = ids[0, 1:]
+    positions = range(len(prompt) - 1, len(full) - 1)
+    return float(-sum(logp[t, targets[t]] for t in positions) / len(positions))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """(base, tokenizer, {connection/norm: (folder, result)}) after a few real steps."""
+    from steergraph.training.value_transfer_trainer import train_value_network
+
+    base, tok = tiny_causal_lm(seed=0)
+    before = {k: v.clone() for k, v in base.state_dict().items()}
+    runs = {}
+    for name, cfg in {
+        "residual": {"connection": "residual"},
+        "cascade": {"connection": "cascade"},
+        "penalised": {"connection": "residual", "norm_weight": 0.5},
+    }.items():
+        out = tmp_path_factory.mktemp(name)
+        runs[name] = (
+            out,
+            train_value_network(
+                (base, tok),
+                _rows(),
+                output_dir=out,
+                max_steps=30,
+                learning_rate=1e-2,
+                per_device_train_batch_size=4,
+                seed=0,
+                disable_tqdm=True,
+                **cfg,
+            ),
+        )
+    assert all(torch.equal(before[k], v) for k, v in base.state_dict().items())  # base frozen
+    return base, tok, runs
+
+
+def test_a_zero_head_value_network_starts_as_the_base_itself():
+    from steergraph.training.value_transfer_trainer import combined_logits, value_network_from
+
+    base, _ = tiny_causal_lm(seed=0)
+    value = value_network_from(base, layers=1)
+    assert value.config.num_hidden_layers == 1
+    assert value.get_output_embeddings().weight.data_ptr() != (
+        value.get_input_embeddings().weight.data_ptr()
+    )  # untied: zeroing the head kept the embeddings
+    ids = torch.tensor([[3, 4, 5, 6]])
+    combined, v = combined_logits(base, value, ids)
+    assert float(v.abs().max()) == 0.0
+    assert torch.allclose(combined, base(input_ids=ids).logits.float())
+
+
+@pytest.mark.parametrize("name", ["residual", "cascade"])
+def test_training_lowers_the_completion_nll_of_base_plus_value(trained, name):
+    from steergraph.training.value_transfer_trainer import load_value_network
+
+    base, tok, runs = trained
+    folder, result = runs[name]
+    value, meta = load_value_network(folder)
+    assert meta["connection"] == name and result.steps == 30
+    alone = _completion_nll(base, tok)
+    assert _completion_nll(base, tok, value, name) < 0.5 * alone
+
+
+def test_the_logit_norm_penalty_keeps_value_logits_smaller(trained):
+    from steergraph.training.value_transfer_trainer import combined_logits, load_value_network
+
+    base, _, runs = trained
+    ids = torch.tensor([[3, 4, 5, 6, 7, 8]])
+    sizes = {}
+    for name in ("residual", "penalised"):
+        value, _ = load_value_network(runs[name][0])
+        sizes[name] = float(combined_logits(base, value, ids)[1].abs().mean())
+    assert sizes["penalised"] < sizes["residual"]
+
+
+def test_decoding_with_the_value_network_is_the_same_on_both_engines(trained, tiny_gguf):
+    from steergraph.agents.value_transfer import ValueLogitsProcessor
+    from steergraph.llm.engines.hf import HFEngine
+    from steergraph.llm.engines.llamacpp import LlamaCppEngine
+    from steergraph.training.value_transfer_trainer import combined_logits, load_value_network
+
+    folder, model, tok = tiny_gguf  # the same tiny weights as the trained runs' base
+    value, _ = load_value_network(trained[2]["residual"][0])
+    prompts = ["question 1", "a longer question 22"]  # different lengths: padding
+    out = {}
+    for name, engine in {
+        "hf": HFEngine(model, tok),
+        "gguf": LlamaCppEngine(folder / "model.gguf", tok, n_ctx=1024, n_seq_max=8),
+    }.items():
+        proc = ValueLogitsProcessor(value)
+        out[name] = [g.texts[0] for g in engine.generate(
+            prompts, max_new_tokens=6, logits_processors=[proc])]  # fmt: skip
+    assert out["hf"] == out["gguf"]
+    ids = tok(prompts[0], return_tensors="pt", add_special_tokens=False)["input_ids"]
+    first = int(combined_logits(model, value, ids)[0][0, -1].argmax())
+    plain = HFEngine(model, tok).generate(prompts[:1], max_new_tokens=6)[0].texts[0]
+    assert out["hf"][0].startswith(tok.decode([first])) and out["hf"][0] != plain
+
+
+def test_the_incremental_cache_gives_the_full_forward_logits():
+    from steergraph.agents.value_transfer import RowLogits
+
+    model, _ = tiny_causal_lm(seed=2)
+    rows = RowLogits(model)
+    seq = [5, 9, 11]
+    for token in (13, 17, 19):
+        seq = [*seq, token]
+        full = model(input_ids=torch.tensor([seq])).logits[0, -1].float()
+        assert torch.allclose(rows.last(seq), full, atol=1e-4)
+
+
+def test_bad_input_is_a_clear_error(tmp_path):
+    from steergraph.agents.value_transfer import ValueLogitsProcessor
+    from steergraph.training.value_transfer_config import ValueTransferConfig
+    from steergraph.training.value_transfer_trainer import (
+        load_value_network,
+        train_value_network,
+        value_network_from,
+    )  # fmt: skip
+
+    base, tok = tiny_causal_lm(seed=0)
+    with pytest.raises(InputError, match="unknown connection"):
+        ValueTransferConfig(output_dir=str(tmp_path), connection="sum")
+    with pytest.raises(InputError, match="value_layers=9"):
+        value_network_from(base, layers=9)
+    with pytest.raises(InputError, match=r"no value_transfer\.json"):
+        load_value_network(tmp_path)
+    with pytest.raises(InputError, match="empty"):
+        train_value_network((base, tok), [], output_dir=tmp_path / "v")
+    assert not (tmp_path / "v" / "value_transfer.json").exists()
+    proc = ValueLogitsProcessor(value_network_from(base, 1), connection="cascade")
+    with pytest.raises(CapabilityError, match="cascade connection needs"):
+        proc.rows_call([[1, 2, 3]], torch.zeros(1, base.config.vocab_size))
+    narrow = ValueLogitsProcessor(value_network_from(base, 1))
+    with pytest.raises(InputError, match="another vocabulary"):
+        narrow.rows_call([[1, 2, 3]], torch.zeros(1, base.config.vocab_size + 7))
