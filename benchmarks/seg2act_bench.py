@@ -3,7 +3,7 @@ model and the model trained without the global context.
 
 Usage:
     python benchmarks/seg2act_bench.py            # 64 training / 16 test manuals
-    python benchmarks/seg2act_bench.py --quick    # 24 / 5 manuals, 60 steps (<= 15 min)
+    python benchmarks/seg2act_bench.py --quick    # 24 / 5 manuals, 20 steps (<= 15 min)
     python benchmarks/seg2act_bench.py --model local:qwen-coder-0.5b
 
 The last line is one JSON object: ``heading_f1``, ``text_f1``, ``teds`` of the trained

@@ -54,7 +54,7 @@ class Seg2ActBenchConfig:
     @classmethod
     def quick(cls, **overrides: Any) -> Seg2ActBenchConfig:
         """A run within 15 minutes on 2 CPU cores with the embedded model."""
-        small = {"train_docs": 24, "test_docs": 5, "max_segments": 50, "max_steps": 60}
+        small = {"train_docs": 24, "test_docs": 5, "max_segments": 50, "max_steps": 20}
         return cls(**{**small, **overrides})
 
     def check(self) -> None:

@@ -29,6 +29,7 @@ SMALL: dict[str, dict[str, object]] = {
         "LOOP_QUERIES": 2,
         "LOOP_NEW_TOKENS": 24,
         "EVAL_QUERIES": 1,
+        "LOOP_EXPORT": False,  # the GGUF export is tested in tests/sso
     },
     "verify.ipynb": {
         "HE_PROBLEMS": 1,

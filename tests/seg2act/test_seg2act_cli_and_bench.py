@@ -104,3 +104,20 @@ def test_bench_plumbing_on_a_tiny_model_prints_every_key(tiny_pair, tmp_path):
 
         train_seg2act(str(base), [load_document(MV)], output_dir=tmp_path / "x",
                       max_rows=12, max_steps=1, max_length=32)  # fmt: skip
+
+
+def test_the_outline_feeds_structrags_catalogue(cli, tmp_path):
+    """Plain text -> Seg2Act outline -> StructRAG's catalogue, parsed with no model call."""
+    from steergraph.agents.structrag.documents import docs_from_texts
+    from steergraph.agents.structrag.structurizers import structurize
+    from steergraph.data.seg2act import load_document
+
+    plain = tmp_path / "mv.txt"
+    plain.write_text("\n".join(load_document(MV).segments[:40]))
+    r = cli("seg2act", "structure", str(plain), "--rules")
+    assert r.returncode == 0, r.stderr
+    docs = docs_from_texts({"mv": r.stdout})
+    res = structurize("catalogue", "what does DESCRIPTION cover?", docs, None, mode="parse")
+    titles = [node.title for node, _ in res.structure.walk()]
+    assert {"NAME", "SYNOPSIS", "DESCRIPTION"} <= set(titles)
+    assert res.llm_calls == 0 and res.built_by == {"parser": 1}
