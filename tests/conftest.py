@@ -146,7 +146,11 @@ def _server_missing() -> str | None:
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``qwen`` or ``server`` skip with a one-line reason when what they need
-    is absent."""
+    is absent. Notebooks, then the other tests on real models, run first: with two workers
+    the long tests start early and the short ones fill the gaps, instead of one long test
+    running alone at the end (a stable sort: each file keeps its order)."""
+    items.sort(key=lambda it: 0 if it.get_closest_marker("notebook") else
+               1 if it.get_closest_marker("e2e") else 2)  # fmt: skip
     for marker, why in (("qwen", _qwen_missing), ("server", _server_missing)):
         marked = [item for item in items if item.get_closest_marker(marker)]
         reason = why() if marked else None

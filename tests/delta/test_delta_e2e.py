@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+# one worker builds the post-trained pair (about 95 s on a fresh machine) and runs every
+# test that needs it, instead of a second worker waiting on the cache's lock
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("smollm2-post-trained")]
 
 
 @pytest.fixture(scope="module")

@@ -148,7 +148,18 @@ def test_every_notebook_has_checks():
     assert set(SMALL) <= set(CHECKS)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+#: notebooks that need what a test group builds once (see that group's tests)
+GROUPS = {"delta.ipynb": "smollm2-post-trained"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.xdist_group(GROUPS[p.name])) if p.name in GROUPS else p
+        for p in NOTEBOOKS
+    ],
+    ids=[p.name for p in NOTEBOOKS],
+)
 def test_notebook_executes(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
     if path.name in SMALL:
