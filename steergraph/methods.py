@@ -11,7 +11,7 @@ entry here (in the spirit of mergekit's ``merge_methods/registry.py``).
 
 Example:
     >>> sorted(METHODS)
-    ['catp', 'delta', 'mole', 'seg2act', 'sso', 'structrag', 'verify']
+    ['catp', 'delta', 'mole', 'seg2act', 'sso', 'structrag', 'value_transfer', 'verify']
     >>> METHODS["structrag"].graphs["structrag_router"]
     'steergraph.graphs.structrag_router:build_structrag_router_graph'
     >>> "demo" in graph_factories() and "sso" in graph_factories()
@@ -175,6 +175,24 @@ METHODS: dict[str, Method] = {
             notebook="examples/seg2act.ipynb",
             benchmark="benchmarks/seg2act_bench.py",
             readme="**Seg2Act: document structure as actions**",
+        ),
+        Method(
+            slug="value_transfer",
+            title="Value-network transfer (inverse value learning)",
+            paper="arXiv:2410.21027",
+            graphs={
+                "value_transfer": "steergraph.graphs.value_transfer:build_value_transfer_graph"
+            },
+            cli="steergraph.cli.value_transfer:value_app",
+            command="value",
+            library=("steergraph.agents.value_transfer",),
+            training=(
+                "steergraph.training.value_transfer_config",
+                "steergraph.training.value_transfer_trainer",
+            ),
+            notebook="examples/value_transfer.ipynb",
+            benchmark="benchmarks/value_transfer_bench.py",
+            readme="**Value-network transfer**",
         ),
     )
 }

@@ -297,7 +297,7 @@ def methods_(
 
     table = Table(title="methods (steergraph.methods)")
     for col in ("slug", "title", "graphs", "command", "notebook", "benchmark"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col in ("slug", "command"))  # whole on narrow terminals
     for m in METHODS.values():
         table.add_row(
             m.slug, m.title, ", ".join(m.graphs), f"steergraph {m.command}", m.notebook, m.benchmark

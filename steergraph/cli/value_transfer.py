@@ -5,6 +5,7 @@ Example:
     $ steergraph value train --base local --out runs/value --steps 200
     $ steergraph value evaluate runs/value --target local:qwen-coder-0.5b --rows 40
     $ steergraph value chat runs/value "What is 17 + 25?" --target local
+    $ steergraph value bench --quick                 # --family qwen: 0.5B -> 1.5B
 """
 
 from __future__ import annotations
@@ -117,3 +118,26 @@ def chat(
     llm = load_chat_model(target)
     reply = llm.invoke(prompt, logits_processors=[proc], max_new_tokens=max_new_tokens)
     print(reply.content)
+
+
+@value_app.command("bench")
+def bench(
+    quick: Annotated[bool, typer.Option(help="every step at a small size (<= 15 min)")] = False,
+    family: Annotated[str, typer.Option(help="smollm2 (base = target) or qwen (0.5B -> "
+                                             "0.5B, 1.5B)")] = "smollm2",
+    out: Annotated[Path, typer.Option(help="folder for report.json, plot, models")] = Path(
+        "value-transfer-bench"
+    ),
+) -> None:  # fmt: skip
+    """Target alone vs + value networks vs proxy-tuning vs fine-tuned, held-out rows."""
+    from steergraph.bench.reporting import write_report
+    from steergraph.bench.value_transfer import ValueBenchConfig, run_value_bench
+    from steergraph.bench.value_transfer_report import final_line, plot_nll, table_lines
+
+    make = ValueBenchConfig.quick if quick else ValueBenchConfig
+    run = run_value_bench(make(family=family, out=out))
+    for line in table_lines(run):
+        console.print(line, highlight=False)
+    paths = write_report(run, out, "value_transfer_bench.png", plot_nll)
+    console.print(f"report: {paths['report']}  plot: {paths['plot']}", highlight=False)
+    print(json.dumps(final_line(run)))

@@ -50,6 +50,7 @@ SMALL: dict[str, dict[str, object]] = {
         "TEST_ARTICLES": 4,
     },
     "seg2act.ipynb": {"MAX_SEGMENTS": 14, "TRAIN_DOCS": 3, "TRAIN_STEPS": 3, "TEST_DOCS": 1},
+    "value_transfer.ipynb": {"TRAIN_ROWS": 8, "STEPS": 3, "TEST_ROWS": 2, "ARITH": 1},
     "structrag.ipynb": {
         "COMPARE_FAMILIES": ["step_count"],
         "ROUTER_FAMILIES": ["largest_package", "package_field"],
@@ -111,6 +112,12 @@ CHECKS: dict[str, list[Check]] = {
         (r"untrained: (\d+) actions for (\d+) segments", lambda m: m.group(1) == m.group(2)),
         (r"SFT: 3 steps, loss ([\d.]+) -> ([\d.]+)", None),
         (r"trained +heading F1 ([\d.]+) .* \(1 documents\)", None),
+    ],
+    "value_transfer.ipynb": [
+        (r"value network: 3 steps, loss ([\d.]+) -> ([\d.]+)", None),
+        (r"'connection': 'residual'", None),
+        (r"held-out NLL: alone ([\d.]+), with the value network ([\d.]+)", None),
+        (r"with value: \S", None),  # decoding through it produced text
     ],
     "structrag.ipynb": [
         # the table parsed from the records computes the gold answer exactly

@@ -1,0 +1,23 @@
+"""Value-network transfer: a value network trained on one base, attached to targets, vs
+each target alone, proxy-tuning and the target fine-tuned on the same demonstrations.
+
+Usage:
+    python benchmarks/value_transfer_bench.py                  # SmolLM2, 200 steps
+    python benchmarks/value_transfer_bench.py --quick          # 40 steps (<= 15 min)
+    python benchmarks/value_transfer_bench.py --family qwen    # 0.5B -> 0.5B and 1.5B
+
+The last line is one JSON object: ``gain_recovered_same_family_nll``,
+``gain_recovered_same_family_task``, ``gain_recovered_cross_vocab_nll`` (null until the
+token alignment exists), ``value_decode_slowdown``, ``alignment_coverage`` (null), and
+each target's NLLs and arithmetic accuracies.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from steergraph.cli import main
+
+if __name__ == "__main__":
+    sys.argv = [sys.argv[0], "value", "bench", *sys.argv[1:]]
+    main()

@@ -1,0 +1,43 @@
+"""Value transfer on the real embedded SmolLM2: train a value network, score with it, and
+decode through it on the llama.cpp engine."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from steergraph.data.value_transfer import demonstrations
+    from steergraph.training.value_transfer_trainer import train_value_network
+
+    rows = [{k: r[k] for k in ("prompt", "completion")}
+            for r in demonstrations("train", n=12, kinds=("arithmetic",))]  # fmt: skip
+    out = tmp_path_factory.mktemp("value")
+    result = train_value_network("smollm2", rows, output_dir=out, max_steps=8,
+                                 learning_rate=1e-3, disable_tqdm=True)  # fmt: skip
+    return out, rows, result
+
+
+def test_the_value_network_lowers_the_embedded_models_nll(trained):
+    from steergraph.bench.value_transfer_eval import completion_nll
+    from steergraph.llm.engines.hf_weights import load_hf_model
+    from steergraph.training.value_transfer_trainer import load_value_network
+
+    folder, rows, result = trained
+    assert result.steps == 8
+    base, tok, _ = load_hf_model("smollm2")
+    value, meta = load_value_network(folder)
+    assert meta["connection"] == "residual" and meta["base"] == "smollm2"
+    alone = completion_nll(base.float(), tok, rows[:4])
+    joined = completion_nll(base.float(), tok, rows[:4], value=value.float())
+    assert joined < alone
+
+
+def test_chat_through_the_value_network_on_llama_cpp(trained, cli):
+    folder = trained[0]
+    r = cli("value", "chat", str(folder), "What is 12 + 30?", "--max-new-tokens", "24")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip()
