@@ -3,7 +3,7 @@ each target alone, proxy-tuning and the target fine-tuned on the same demonstrat
 
 Usage:
     python benchmarks/value_transfer_bench.py                  # SmolLM2, 200 steps
-    python benchmarks/value_transfer_bench.py --quick          # 40 steps (<= 15 min)
+    python benchmarks/value_transfer_bench.py --quick          # 24 steps of 2 rows (<= 15 min)
     python benchmarks/value_transfer_bench.py --family qwen    # 0.5B -> 0.5B and 1.5B
 
 The last line is one JSON object: ``gain_recovered_same_family_nll``,

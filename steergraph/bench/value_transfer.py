@@ -19,7 +19,7 @@ at another size). Cross-vocabulary targets need the token alignment (not built y
 Example:
     >>> cfg = ValueBenchConfig.quick()
     >>> cfg.base, cfg.targets, cfg.steps
-    ('smollm2', ('smollm2',), 40)
+    ('smollm2', ('smollm2',), 24)
     >>> ValueBenchConfig.quick(family="qwen").targets
     ('qwen-coder-0.5b', 'qwen-coder-1.5b')
 """
@@ -67,7 +67,8 @@ class ValueBenchConfig:
     @classmethod
     def quick(cls, **overrides: Any) -> ValueBenchConfig:
         """A run within 15 minutes on 2 CPU cores (SmolLM2)."""
-        small = {"train_rows": 120, "test_rows": 16, "arithmetic": 8, "steps": 40}
+        small = {"train_rows": 64, "test_rows": 16, "arithmetic": 8, "steps": 24,
+                 "batch_size": 2, "max_length": 256}  # fmt: skip
         return cls(**{**small, **overrides})
 
     @property
