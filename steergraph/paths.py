@@ -13,17 +13,22 @@ Example:
     >>> with cache_lock("demo"):
     ...     (models_dir() / ".demo.lock").exists()
     True
+    >>> built = []
+    >>> for _ in range(2):
+    ...     build_once("demo", lambda: bool(built), lambda: built.append(1))
+    >>> built
+    [1]
     >>> del os.environ["STEERGRAPH_HOME"]
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["cache_lock", "models_dir", "steergraph_home"]
+__all__ = ["build_once", "cache_lock", "models_dir", "steergraph_home"]
 
 
 def steergraph_home() -> Path:
@@ -48,3 +53,13 @@ def cache_lock(what: str, *, timeout: float = 3600) -> Iterator[None]:
 
     with FileLock(str(models_dir() / f".{what}.lock"), timeout=timeout):
         yield
+
+
+def build_once(what: str, ready: Callable[[], bool], build: Callable[[], object]) -> None:
+    """Run ``build()`` unless ``ready()``: checked before and again under
+    :func:`cache_lock`, so of two processes only the first builds."""
+    if ready():
+        return
+    with cache_lock(what):
+        if not ready():
+            build()

@@ -82,7 +82,9 @@ def structure(doc: Any, model: Any, cfg: Seg2ActBenchConfig, *, context: bool) -
     )
 
 
-def run_system(name: str, docs: list[Any], model: Any, cfg: Seg2ActBenchConfig) -> dict[str, Any]:
+def run_system(
+    name: str, docs: list[Any], model: Any, cfg: Seg2ActBenchConfig, *, context: bool = True
+) -> dict[str, Any]:
     """Mean scores of one system over ``docs`` (``model`` None for the rules)."""
     from tqdm.auto import tqdm
 
@@ -96,7 +98,7 @@ def run_system(name: str, docs: list[Any], model: Any, cfg: Seg2ActBenchConfig) 
         if model is None:
             root = DocTree.build(rule_actions(doc.segments), doc.segments).root
         else:
-            out = structure(doc, model, cfg, context=name != "trained_no_context")
+            out = structure(doc, model, cfg, context=context)
             root = DocTree.build(out["actions"], out["segments"]).root
             repairs += len(out["repairs"])
         scores.append(score_tree(root, doc.tree))
@@ -150,7 +152,7 @@ def run_seg2act_bench(cfg: Seg2ActBenchConfig) -> dict[str, Any]:
     training: dict[str, Any] = {}
     for name, context in (("trained", True), ("trained_no_context", False)):
         policy, training[name] = _train(cfg, split["train"], context)
-        systems[name] = run_system(name, test, policy, cfg)
+        systems[name] = run_system(name, test, policy, cfg, context=context)
     return {
         "config": {**asdict(replace(cfg, out=Path(cfg.out))), "out": str(cfg.out)},
         "test_documents": [d.name for d in test],

@@ -17,7 +17,7 @@ from typing import Any
 
 from steergraph.errors import InputFileError
 
-__all__ = ["invoke_checkpointed", "read_text_file"]
+__all__ = ["invoke_checkpointed", "read_text_file", "report_bench"]
 
 
 def invoke_checkpointed(
@@ -49,6 +49,26 @@ def invoke_checkpointed(
         graph = build(checkpointer=saver)
         resume = thread is not None and bool(graph.get_state(config).next)
         return graph.invoke(None if resume else inputs, config, context=context)
+
+
+def report_bench(
+    run: dict[str, Any], out: Path, picture: str, *, table_lines: Callable[..., list[str]],
+    plot: Callable[..., Path], final_line: Callable[..., dict[str, Any]],
+) -> None:  # fmt: skip
+    """A benchmark's end: its table on stderr, ``report.json`` and the plot ``picture``
+    under ``out``, then the final JSON line as the last line of stdout."""
+    import json
+
+    from rich.console import Console
+
+    from steergraph.bench.reporting import write_report
+
+    console = Console(stderr=True)
+    for line in table_lines(run):
+        console.print(line, highlight=False)
+    paths = write_report(run, out, picture, plot)
+    console.print(f"report: {paths['report']}  plot: {paths['plot']}", highlight=False)
+    print(json.dumps(final_line(run)))
 
 
 def read_text_file(path: Path) -> str:

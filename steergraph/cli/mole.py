@@ -130,13 +130,11 @@ def bench(
     """MOLE vs supervised-only, single-score, ROUGE-L and an LLM judge on held-out articles."""
     from steergraph.bench.mole import MoleBenchConfig, run_mole_bench
     from steergraph.bench.mole_report import final_line, plot_facets, table_lines
-    from steergraph.bench.reporting import write_report
+    from steergraph.cli.common import report_bench
 
     make = MoleBenchConfig.quick if quick else MoleBenchConfig
     cfg = make(model=model, judge=None if judge == "none" else judge, out=out)
     run = run_mole_bench(cfg)
-    for line in table_lines(run):
-        console.print(line, highlight=False)
-    paths = write_report(run, out, "mole_bench.png", plot_facets)
-    console.print(f"report: {paths['report']}  plot: {paths['plot']}", highlight=False)
-    print(json.dumps(final_line(run)))
+    report_bench(
+        run, out, "mole_bench.png", table_lines=table_lines, plot=plot_facets, final_line=final_line
+    )

@@ -76,8 +76,12 @@ def structure(
         from steergraph.agents.seg2act.rules import rule_actions
         from steergraph.graphs.seg2act import export
 
-        out = export({"segments": segments, "actions": rule_actions(segments)})
-        out.update(actions=rule_actions(segments), repairs=[])
+        actions = rule_actions(segments)
+        out = {
+            "actions": actions,
+            "repairs": [],
+            **export({"segments": segments, "actions": actions}),
+        }
     else:
         from steergraph.cli.common import invoke_checkpointed
         from steergraph.graphs.seg2act import Seg2ActContext, build_seg2act_graph
@@ -131,12 +135,8 @@ def train(
         max_steps=steps, learning_rate=learning_rate, lr_scheduler_type="constant", seed=seed,
     )  # fmt: skip
     export_gguf(out, dtype="f16")
-    losses = result.losses
-    console.print(
-        f"{result.steps} steps in {result.train_seconds:.0f} s, loss {losses[0]:.3f} -> "
-        f"{losses[-1]:.3f}; use it: steergraph seg2act structure FILE --model local:{out}",
-        highlight=False,
-    )
+    console.print(f"{result.summary()}; use it: steergraph seg2act structure FILE "
+                  f"--model local:{out}", highlight=False)  # fmt: skip
 
 
 @seg2act_app.command("bench")
@@ -148,14 +148,17 @@ def bench(
     ),
 ) -> None:
     """Rules vs untrained vs trained (with and without the global context), held-out manuals."""
-    from steergraph.bench.reporting import write_report
     from steergraph.bench.seg2act import Seg2ActBenchConfig, run_seg2act_bench
     from steergraph.bench.seg2act_report import final_line, plot_systems, table_lines
+    from steergraph.cli.common import report_bench
 
     make = Seg2ActBenchConfig.quick if quick else Seg2ActBenchConfig
     run = run_seg2act_bench(make(model=model, out=out))
-    for line in table_lines(run):
-        console.print(line, highlight=False)
-    paths = write_report(run, out, "seg2act_bench.png", plot_systems)
-    console.print(f"report: {paths['report']}  plot: {paths['plot']}", highlight=False)
-    print(json.dumps(final_line(run)))
+    report_bench(
+        run,
+        out,
+        "seg2act_bench.png",
+        table_lines=table_lines,
+        plot=plot_systems,
+        final_line=final_line,
+    )

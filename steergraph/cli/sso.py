@@ -180,12 +180,7 @@ def sso_train(
         from steergraph.llm.gguf_export import export_gguf
 
         export_gguf(out, dtype="f16")
-    losses = result.losses
-    console.print(
-        f"trained {result.steps} steps in {result.train_seconds:.1f} s; loss "
-        f"{losses[0] if losses else None} -> {losses[-1] if losses else None}; model: {out}",
-        highlight=False,
-    )
+    console.print(f"trained {result.summary()}; model: {out}", highlight=False)
 
 
 @sso_app.command("loop")

@@ -56,10 +56,7 @@ def train(
         norm_weight=norm_weight, value_layers=layers, max_steps=steps,
         learning_rate=learning_rate,
     )  # fmt: skip
-    losses = result.losses
-    console.print(f"{result.steps} steps in {result.train_seconds:.0f} s, loss "
-                  f"{losses[0]:.3f} -> {losses[-1]:.3f}; value network: {out}",
-                  highlight=False)  # fmt: skip
+    console.print(f"{result.summary()}; value network: {out}", highlight=False)
 
 
 @value_app.command("evaluate")
@@ -130,14 +127,17 @@ def bench(
     ),
 ) -> None:  # fmt: skip
     """Target alone vs + value networks vs proxy-tuning vs fine-tuned, held-out rows."""
-    from steergraph.bench.reporting import write_report
     from steergraph.bench.value_transfer import ValueBenchConfig, run_value_bench
     from steergraph.bench.value_transfer_report import final_line, plot_nll, table_lines
+    from steergraph.cli.common import report_bench
 
     make = ValueBenchConfig.quick if quick else ValueBenchConfig
     run = run_value_bench(make(family=family, out=out))
-    for line in table_lines(run):
-        console.print(line, highlight=False)
-    paths = write_report(run, out, "value_transfer_bench.png", plot_nll)
-    console.print(f"report: {paths['report']}  plot: {paths['plot']}", highlight=False)
-    print(json.dumps(final_line(run)))
+    report_bench(
+        run,
+        out,
+        "value_transfer_bench.png",
+        table_lines=table_lines,
+        plot=plot_nll,
+        final_line=final_line,
+    )

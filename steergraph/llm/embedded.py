@@ -34,7 +34,7 @@ from typing import Any
 
 from steergraph.errors import ModelLoadError, ModelPackageMissingError, ModelSpecError
 from steergraph.llm.gguf_parts import GGUFPart, SplitGGUF, assemble
-from steergraph.paths import cache_lock, models_dir
+from steergraph.paths import build_once, models_dir
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -235,14 +235,13 @@ def embedded_gguf(name: str) -> Path:
         return _smollm2_gguf(models_dir())
     folder = models_dir() / "gguf"
     target = folder / f"{name}.gguf"
-    if target.exists():
-        return target
-    with cache_lock(f"{name}.gguf"):
-        if not target.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=folder) as tmp:
-                joined = _GGUF_LOCATORS[name](Path(tmp))
-                joined.rename(target)
+
+    def join() -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            _GGUF_LOCATORS[name](Path(tmp)).rename(target)
+
+    build_once(f"{name}.gguf", target.exists, join)
     return target
 
 
@@ -257,12 +256,8 @@ def embedded_tokenizer(name: str) -> Path:
     if spec.is_converted():
         return spec.cache_dir()
     target = models_dir() / "tokenizers" / name
-    if (target / "tokenizer_config.json").is_file():
-        return target
-    gguf = embedded_gguf(name)
-    with cache_lock(f"{name}.tokenizer"):
-        if not (target / "tokenizer_config.json").is_file():
-            _save_tokenizer(name, gguf, target)
+    build_once(f"{name}.tokenizer", (target / "tokenizer_config.json").is_file,
+               lambda: _save_tokenizer(name, embedded_gguf(name), target))  # fmt: skip
     return target
 
 
@@ -309,12 +304,8 @@ def ensure_converted(name: str = DEFAULT_MODEL, *, force: bool = False) -> Path:
     spec = get_embedded(name)
     spec.require_package()
     target = spec.cache_dir()
-    if spec.is_converted() and not force:
-        return target
-    with cache_lock(f"{name}.hf"):
-        if spec.is_converted() and not force:  # another process converted it meanwhile
-            return target
-        _convert(name, spec, target)
+    build_once(f"{name}.hf", lambda: spec.is_converted() and not force,
+               lambda: _convert(name, spec, target))  # fmt: skip
     return target
 
 

@@ -89,7 +89,7 @@ def post_trained(
 ) -> Path:
     """The folder of the post-trained model for ``recipe``; trains it the first time."""
     from steergraph.llm.embedded import EMBEDDED_MODELS
-    from steergraph.paths import cache_lock, models_dir
+    from steergraph.paths import build_once, models_dir
 
     if recipe.base not in EMBEDDED_MODELS:
         raise InputError(
@@ -102,12 +102,8 @@ def post_trained(
             fix="use steps >= 1 and a positive learning rate",
         )
     target = models_dir() / recipe.folder_name()
-    if (target / _RECORD).is_file() and not force:
-        return target
-    with cache_lock(recipe.folder_name()):
-        if (target / _RECORD).is_file() and not force:  # built meanwhile by another process
-            return target
-        _post_train(recipe, target, progress)
+    build_once(recipe.folder_name(), lambda: (target / _RECORD).is_file() and not force,
+               lambda: _post_train(recipe, target, progress))  # fmt: skip
     return target
 
 

@@ -75,6 +75,7 @@ __all__ = [
     "model_and_tokenizer",
     "policy_from",
     "quiet_loading",
+    "require_rows_left",
     "train_dpo",
     "train_grpo",
     "train_sft",
@@ -102,6 +103,12 @@ class TrainResult:
     def losses(self) -> list[float]:
         """The logged training loss of each logging step."""
         return [float(h["loss"]) for h in self.log_history if "loss" in h]
+
+    def summary(self) -> str:
+        """``N steps in T s, loss a -> b`` (what the CLI prints after training)."""
+        losses = self.losses
+        loss = f"loss {losses[0]:.3f} -> {losses[-1]:.3f}" if losses else "no loss logged"
+        return f"{self.steps} steps in {self.train_seconds:.1f} s, {loss}"
 
 
 def has_accelerator() -> bool:
@@ -249,6 +256,17 @@ def _is_peft(model: Any) -> bool:
     return bool(is_peft_model(model))
 
 
+def require_rows_left(trainer: Any, given: int) -> None:
+    """InputError when TRL dropped every row (no completion token left within
+    ``max_length``), instead of torch's ``num_samples=0`` from the sampler."""
+    if len(trainer.train_dataset) == 0:
+        raise InputError(
+            f"all {given} training rows were dropped: at max_length={trainer.args.max_length} "
+            "tokens no completion token is left after the prompt",
+            fix="raise max_length, or shorten the prompts",
+        )
+
+
 def finish_training(trainer: Any, model: Any, tokenizer: Any, output_dir: Path) -> TrainResult:
     """Train, save model + tokenizer into ``output_dir``, and put the model in eval mode.
 
@@ -311,12 +329,7 @@ def train_sft(
         trainer = SFTTrainer(
             model=model, args=args, train_dataset=data, processing_class=tok, callbacks=callbacks
         )
-        if len(trainer.train_dataset) == 0:  # TRL drops rows whose completion was cut away
-            raise InputError(
-                f"all {len(data)} training rows were dropped: at max_length={args.max_length} "
-                "tokens no completion token is left after the prompt",
-                fix="raise max_length, or shorten the prompts",
-            )
+        require_rows_left(trainer, len(data))
         return finish_training(trainer, model, tok, out)
 
 

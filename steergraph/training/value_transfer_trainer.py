@@ -156,6 +156,7 @@ def train_value_network(
         finish_training,
         model_and_tokenizer,
         quiet_loading,
+        require_rows_left,
     )  # fmt: skip
 
     model, tok = model_and_tokenizer(base)
@@ -168,11 +169,7 @@ def train_value_network(
         trainer = ValueTransferTrainer(
             model=value, args=args, train_dataset=data, processing_class=tok, base_model=model
         )
-        if len(trainer.train_dataset) == 0:
-            raise InputError(
-                "every demonstration was dropped: no completion token fits max_length",
-                fix="raise max_length",
-            )
+        require_rows_left(trainer, len(data))
         result = finish_training(trainer, value, tok, out)
     meta = {
         "base": base_name or str(base if isinstance(base, (str, Path)) else "given model"),

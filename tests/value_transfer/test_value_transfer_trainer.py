@@ -174,3 +174,21 @@ def test_bad_input_is_a_clear_error(tmp_path):
     narrow = ValueLogitsProcessor(value_network_from(base, 1))
     with pytest.raises(InputError, match="another vocabulary"):
         narrow.rows_call([[1, 2, 3]], torch.zeros(1, base.config.vocab_size + 7))
+
+
+def test_cascade_decoding_step_by_step_matches_the_full_forward():
+    from steergraph.agents.value_transfer import ValueLogitsProcessor, value_logits
+    from steergraph.training.value_transfer_trainer import value_network_from
+
+    base, _ = tiny_causal_lm(seed=0)
+    value = value_network_from(base, layers=1, zero_head=False)
+    proc = ValueLogitsProcessor(value, connection="cascade", base=base)
+    seq = [5, 9, 11]
+    for token in (13, 17, 19):  # the first step reads the prompt, the next ones one token
+        seq = [*seq, token]
+        with torch.no_grad():
+            base_logits = base(input_ids=torch.tensor([seq])).logits.float()
+            want = value_logits(value, torch.tensor([seq]), None, base_logits, "cascade")[0, -1]
+        scores = base_logits[0, -1:].clone()
+        got = proc.rows_call([seq], scores.clone()) - scores
+        assert torch.allclose(got[0], want.float(), atol=1e-4)

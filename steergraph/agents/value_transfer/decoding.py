@@ -67,16 +67,20 @@ class RowLogits:
         self.max_rows = max_rows
         self._cache: dict[tuple[int, ...], Any] = {}
 
+    def cached(self, seq: Sequence[int]) -> bool:
+        """Whether ``seq`` minus its last token is cached (the next call costs one token)."""
+        return tuple(seq[:-1]) in self._cache
+
     @torch.inference_mode()
     def last(self, seq: Sequence[int], embeds: torch.Tensor | None = None) -> torch.Tensor:
-        """Logits after ``seq``; ``embeds`` (positions x d) replaces the token embeddings
-        of the positions not cached yet."""
+        """Logits after ``seq``; ``embeds`` (new positions x d) replaces the token
+        embeddings of the positions not cached yet (the last one, or all when uncached)."""
         key = tuple(seq)
         past = self._cache.pop(key[:-1], None)
         start = len(seq) - 1 if past is not None else 0
         kwargs: dict[str, Any] = {"past_key_values": past, "use_cache": True}
         if embeds is not None:
-            kwargs["inputs_embeds"] = embeds[start:].unsqueeze(0)
+            kwargs["inputs_embeds"] = embeds.unsqueeze(0)
         else:
             kwargs["input_ids"] = torch.tensor([list(seq[start:])])
         out = self.model(**kwargs)
@@ -100,17 +104,12 @@ class ValueLogitsProcessor:
         self.rows = RowLogits(value)
         self.value, self.connection, self.weight = value, connection, weight
         self.base, self.alignment = base, alignment
-        self._probs: dict[tuple[int, ...], torch.Tensor] = {}
 
-    def _cascade_positions(self, seq: Sequence[int], scores_row: torch.Tensor) -> torch.Tensor:
-        """Embeddings of every position not yet in the value network's cache."""
+    def _cascade_embeds(self, seq: Sequence[int], scores_row: torch.Tensor) -> torch.Tensor:
+        """Embeddings of the positions the value network has not seen yet."""
         emb = self.value.get_input_embeddings()
-        key = tuple(seq)
-        if key[:-1] in self.rows._cache:  # one new position: its base logits are the scores
-            base_rows = scores_row.unsqueeze(0)
-            ids = torch.tensor([seq[-1]])
-            embeds = _cascade_embeds(emb, ids, base_rows)
-            return torch.cat([torch.zeros(len(seq) - 1, embeds.shape[-1]), embeds])
+        if self.rows.cached(seq):  # one new position: its base logits are the step's scores
+            return _cascade_embeds(emb, torch.tensor([seq[-1]]), scores_row.unsqueeze(0))
         if self.base is None:
             raise CapabilityError(
                 "the cascade connection needs the base's distribution over the prompt",
@@ -129,7 +128,7 @@ class ValueLogitsProcessor:
         for i, seq in enumerate(seqs):
             with torch.inference_mode():
                 embeds = (
-                    self._cascade_positions(seq, scores[i].float())
+                    self._cascade_embeds(seq, scores[i].float())
                     if self.connection == "cascade" else None
                 )  # fmt: skip
                 v = self.rows.last(seq, embeds)
