@@ -6,8 +6,10 @@ SummEval articles, in one run.
    per article, every facet): LLM rewrites through the counterfactual graph for the
    first ``llm_originals`` of them, programmatic perturbations for the rest; every one
    checked, the checked rate reported.
-3. Train MOLE (supervised + contrastive), the supervised-only and the single-score
-   evaluators on the same rows and the same frozen encoder.
+3. Choose MOLE's contrastive weight and margin on the dev articles (each pair of
+   ``tune`` trained on the training articles, scored on dev; the test articles are not
+   read), then train MOLE with the chosen pair, the supervised-only and the
+   single-score evaluators on the same rows and the same frozen encoder.
 4. Score the test articles: the three evaluators, ROUGE-L against the references, and an
    LLM judge prompted per facet on the first ``judge_articles`` test articles (MOLE is
    also scored on that subset, so the two are compared on the same summaries).
@@ -40,6 +42,8 @@ class MoleBenchConfig:
     llm_originals: int = 24
     judge_articles: int = 22
     epochs: int = 8
+    #: (contrastive_weight, margin) pairs tried on the dev articles; the best is used
+    tune: tuple[tuple[float, float], ...] = ((0.1, 0.1), (0.3, 0.05), (1.0, 0.02))
     seed: int = 0
     out: Path = field(default_factory=lambda: Path("mole-bench"))
     progress: bool = True
@@ -49,7 +53,7 @@ class MoleBenchConfig:
         """Every step at a small size."""
         values: dict[str, Any] = {
             "train_articles": 20, "originals": 2, "llm_originals": 4, "judge_articles": 2,
-            "epochs": 6,
+            "epochs": 6, "tune": ((0.1, 0.1), (1.0, 0.02)),
         }  # fmt: skip
         return cls(**{**values, **overrides})
 
@@ -77,6 +81,28 @@ def _counterfactuals(cfg: MoleBenchConfig, originals: list[Any]) -> tuple[list, 
     return records, reports
 
 
+def _tune(
+    cfg: MoleBenchConfig, train: list[Any], dev: list[Any], records: list[dict]
+) -> tuple[tuple[float, float], dict[str, float]]:
+    """The ``(contrastive_weight, margin)`` of ``cfg.tune`` with the best mean Spearman on
+    the dev articles, and every pair's dev figure."""
+    from steergraph.data.mole.summeval import FACETS
+    from steergraph.training.mole import MoleConfig, train_mole
+
+    if len(cfg.tune) == 1:
+        return cfg.tune[0], {}
+    dev_figures = {}
+    for weight, margin in cfg.tune:
+        config = MoleConfig(
+            epochs=cfg.epochs, seed=cfg.seed, contrastive_weight=weight, margin=margin
+        )
+        model, _ = train_mole(train, records, config)
+        scores = model.score([r.source for r in dev], [r.text for r in dev])
+        dev_figures[f"{weight}/{margin}"] = mean_spearman(summary_level(dev, scores, FACETS))
+    best = max(cfg.tune, key=lambda wm: dev_figures[f"{wm[0]}/{wm[1]}"])
+    return best, dev_figures
+
+
 def run_mole_bench(cfg: MoleBenchConfig) -> dict[str, Any]:
     """Run every step; return the report (figures, sizes, timings)."""
     from steergraph.data.mole.summeval import (
@@ -90,7 +116,7 @@ def run_mole_bench(cfg: MoleBenchConfig) -> dict[str, Any]:
 
     started = time.perf_counter()
     parts = split_by_article(load_summeval(), seed=cfg.seed)
-    train, test = parts["train"], parts["test"]
+    train, dev, test = parts["train"], parts["dev"], parts["test"]
     if cfg.train_articles is not None:
         keep = sorted({r.doc_id for r in train})[: cfg.train_articles]
         train = [r for r in train if r.doc_id in keep]
@@ -102,8 +128,13 @@ def run_mole_bench(cfg: MoleBenchConfig) -> dict[str, Any]:
     cf_seconds = time.perf_counter() - t0
     checked = sum(r["check_passed"] for r in records) / max(len(records), 1)
 
+    t0 = time.perf_counter()
+    (weight, margin), dev_figures = _tune(cfg, train, dev, records)
+    tune_seconds = time.perf_counter() - t0
     variants = {
-        "mole": MoleConfig(epochs=cfg.epochs, seed=cfg.seed),
+        "mole": MoleConfig(
+            epochs=cfg.epochs, seed=cfg.seed, contrastive_weight=weight, margin=margin
+        ),
         "supervised_only": MoleConfig(epochs=cfg.epochs, seed=cfg.seed, contrastive_weight=0.0),
         "single_score": MoleConfig(epochs=cfg.epochs, seed=cfg.seed, single_score=True),
     }
@@ -142,6 +173,12 @@ def run_mole_bench(cfg: MoleBenchConfig) -> dict[str, Any]:
             "checked_rate": round(checked, 4),
             "reports": cf_reports,
             "seconds": round(cf_seconds, 1),
+        },
+        "tuning": {
+            "chosen": {"contrastive_weight": weight, "margin": margin},
+            "dev_mean_spearman": dev_figures,
+            "dev_articles": len({r.doc_id for r in dev}),
+            "seconds": round(tune_seconds, 1),
         },
         "tables": tables,
         "mean_spearman": {name: mean_spearman(t) for name, t in tables.items()},

@@ -45,6 +45,8 @@ def final_line(run: dict[str, Any]) -> dict[str, Any]:
     line["counterfactuals_checked_rate"] = run["counterfactuals"]["checked_rate"]
     line["mole_minus_supervised_only"] = round(mean["mole"] - mean["supervised_only"], 4)
     line["mole_minus_rouge_l"] = round(mean["mole"] - mean["rouge_l"], 4)
+    if "tuning" in run:  # chosen on the dev articles
+        line["mole_chosen_on_dev"] = run["tuning"]["chosen"]
     if judge.get("table"):  # a judge that rates every summary of an article alike has no rho
         line["llm_judge_articles_without_correlation"] = max(
             t["skipped"] for t in judge["table"].values()

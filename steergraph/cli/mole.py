@@ -76,7 +76,8 @@ def train(
     out: Annotated[Path, typer.Option(help="folder for the evaluator")] = Path("mole-evaluator"),
     articles: Annotated[int | None, typer.Option(help="training articles used")] = None,
     epochs: Annotated[int, typer.Option(help="passes over the rated summaries")] = 8,
-    contrastive_weight: Annotated[float, typer.Option(help="0: supervised only")] = 1.0,
+    contrastive_weight: Annotated[float, typer.Option(help="0: supervised only")] = 0.1,
+    margin: Annotated[float, typer.Option(help="contrastive margin on the 0-1 scale")] = 0.1,
     single_score: Annotated[bool, typer.Option(help="one head on the mean rating")] = False,
     seed: Annotated[int, typer.Option(help="split and initialisation seed")] = 0,
 ) -> None:
@@ -90,7 +91,8 @@ def train(
         path = data / DATASET_FILE if data.is_dir() else data
         pairs = [row for _, row in read_jsonl(path, what="counterfactual")][1:]
     config = MoleConfig(
-        epochs=epochs, contrastive_weight=contrastive_weight, single_score=single_score,
+        epochs=epochs, contrastive_weight=contrastive_weight, margin=margin,
+        single_score=single_score,
         seed=seed, progress=True,
     )  # fmt: skip
     model, history = train_mole(_train_rows(articles, seed), pairs, config)

@@ -60,4 +60,9 @@ def test_bench_plumbing_prints_every_key(tmp_path):
     assert set(line["per_facet"]) == {"mole", "supervised_only", "single_score", "rouge_l"}
     assert all(-1 <= v <= 1 for v in (line["spearman_mole"], line["spearman_rouge_l"]))
     assert len(table_lines(run)) == 5
+    # MOLE's contrastive weight and margin are chosen on the dev articles, from cfg.tune
+    chosen = run["tuning"]["chosen"]
+    assert (chosen["contrastive_weight"], chosen["margin"]) in cfg.tune
+    assert len(run["tuning"]["dev_mean_spearman"]) == len(cfg.tune)
+    assert run["tuning"]["dev_articles"] > 0
     assert plot_facets(run, tmp_path / "p.png").stat().st_size > 1000

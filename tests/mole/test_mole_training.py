@@ -83,3 +83,29 @@ def test_the_evaluator_is_a_verifier_with_per_facet_scores(trained, data):
     assert good.passed and set(good.details["facets"]) == set(FACETS) and 0 <= good.score <= 1
     assert good.details["weakest"] in good.feedback
     assert bad.error == "empty candidate" and not bad.passed
+
+
+def test_alignment_reads_the_source_token_by_token(data, trained):
+    rows, _ = data
+    model, _ = trained
+    source = rows[0].source
+    copied = " ".join(source.split()[:40])
+    unrelated = "Bake the bread at two hundred degrees until golden and serve it warm."
+    states = model._frozen([copied, unrelated], "text")
+    per_token, stats = model._alignment([source, source], states)
+    assert per_token.shape[0] == 2 and stats.shape == (2, 3)
+    assert float(stats[0, 0]) > 0.9 > float(stats[1, 0])  # precision: copied words match
+    assert float(per_token[0, 1 : len(states[0]) - 1].min()) > float(per_token[1].min())
+    # a source with no sentence punctuation, or a blank one, is still read
+    assert model._source_tokens(["no full stop here", " "])[0].shape[-1] == 384
+
+
+def test_the_alignment_switch_changes_the_head_and_survives_saving(data, tmp_path):
+    rows, _ = data
+    plain, _ = train_mole(rows[:16], (), MoleConfig(epochs=1, align_tokens=0))
+    assert plain.heads[0].in_features == 4 * 384
+    plain.save(tmp_path)
+    again = MoleEvaluator.load(tmp_path)
+    assert again.config.align_tokens == 0 and again.heads[0].in_features == 4 * 384
+    pair = ([rows[0].source], [rows[0].text])
+    assert again.score(*pair) == plain.score(*pair)
