@@ -13,13 +13,16 @@ One run, in one process:
    speed with and without the value network.
 
 The families: ``smollm2`` (base and target SmolLM2-135M: transfer to itself, the sanity
-check), ``qwen`` (base Qwen2.5-Coder-0.5B, targets the 0.5B and the 1.5B: the same family
-at another size). Cross-vocabulary targets need the token alignment (not built yet).
+check, and Gemma 3 270M: another vocabulary, through the token alignment of
+:mod:`steergraph.agents.value_transfer.alignment`), ``qwen`` (base Qwen2.5-Coder-0.5B,
+targets the 0.5B and the 1.5B: the same family at another size). Across vocabularies only
+the residual connection applies (cascade reads the base's distribution) and proxy-tuning
+is not run (its two models share the base's vocabulary).
 
 Example:
     >>> cfg = ValueBenchConfig.quick()
     >>> cfg.base, cfg.targets, cfg.steps
-    ('smollm2', ('smollm2',), 24)
+    ('smollm2', ('smollm2', 'gemma3'), 24)
     >>> ValueBenchConfig.quick(family="qwen").targets
     ('qwen-coder-0.5b', 'qwen-coder-1.5b')
 """
@@ -39,7 +42,7 @@ __all__ = ["FAMILIES", "ValueBenchConfig", "arithmetic_accuracy", "run_value_ben
 
 #: family -> (base the value networks learn on, targets they are attached to)
 FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "smollm2": ("smollm2", ("smollm2",)),
+    "smollm2": ("smollm2", ("smollm2", "gemma3")),
     "qwen": ("qwen-coder-0.5b", ("qwen-coder-0.5b", "qwen-coder-1.5b")),
 }
 VARIANTS = {
@@ -121,6 +124,7 @@ def _fine_tune(cfg: ValueBenchConfig, name: str, rows: list[dict[str, Any]]) -> 
 def run_value_bench(cfg: ValueBenchConfig) -> dict[str, Any]:
     """Every measurement of the module docstring; see :mod:`.value_transfer_report`."""
     from steergraph.agents.value_transfer import ValueLogitsProcessor
+    from steergraph.agents.value_transfer.alignment import alignment_for
     from steergraph.bench.value_transfer_eval import completion_nll
     from steergraph.data.value_transfer import arithmetic_rows, demonstrations
     from steergraph.graphs.value_transfer import ValueTransferContext, build_value_transfer_graph
@@ -144,7 +148,8 @@ def run_value_bench(cfg: ValueBenchConfig) -> dict[str, Any]:
     graph_out = build_value_transfer_graph().invoke(
         {"train_rows": train, "test_rows": test, "targets": list(cfg.targets)}, context=ctx
     )
-    value, meta = load_value_network(graph_out["trained"]["residual"])
+    folder = graph_out["trained"]["residual"]
+    value, meta = load_value_network(folder)
     value = value.float()
     results = {}
     for row in graph_out["results"]:
@@ -154,14 +159,17 @@ def run_value_bench(cfg: ValueBenchConfig) -> dict[str, Any]:
         nll = {**row["nll"], "fine_tuned": round(tuned_nll, 4)}
         model, tok, _ = load_hf_model(name)
         chat = LocalChatModel.from_model(model.float().eval(), tok, temperature=0.0)
-        proc = ValueLogitsProcessor(value, connection=meta["connection"])
+        alignment = alignment_for(folder, tok)
+        proc = ValueLogitsProcessor(value, connection=meta["connection"], alignment=alignment)
         task = {
             "alone": arithmetic_accuracy(chat, arith, []),
             "residual": arithmetic_accuracy(chat, arith, [proc]),
             "fine_tuned": arithmetic_accuracy(
                 LocalChatModel.from_model(ft.float().eval(), tok, temperature=0.0), arith, []),
         }  # fmt: skip
-        results[name] = {"nll": nll, "arithmetic": task}
+        results[name] = {"nll": nll, "arithmetic": task} | {
+            k: row[k] for k in ("cross_vocabulary", "alignment_coverage") if k in row
+        }
     return {
         "config": {**asdict(cfg), "out": str(cfg.out)},
         "base": cfg.base,

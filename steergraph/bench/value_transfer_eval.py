@@ -20,7 +20,16 @@ from typing import Any
 
 import torch
 
-__all__ = ["completion_ids", "completion_nll", "gain_recovered"]
+from steergraph.llm.prompting import render_prompt
+
+__all__ = [
+    "aligned_value_logits",
+    "alignment_coverage",
+    "completion_ids",
+    "completion_nll",
+    "gain_recovered",
+    "prompt_text",
+]
 
 
 def completion_ids(tok: Any, row: dict[str, Any], max_length: int = 512) -> tuple[list[int], int]:
@@ -29,10 +38,18 @@ def completion_ids(tok: Any, row: dict[str, Any], max_length: int = 512) -> tupl
     def encode(text: str) -> list[int]:
         return list(tok(text, add_special_tokens=False)["input_ids"])
 
-    prompt = encode(tok.apply_chat_template(row["prompt"], add_generation_prompt=True,
-                                            tokenize=False))  # fmt: skip
-    full = encode(tok.apply_chat_template(row["prompt"] + row["completion"], tokenize=False))
-    return full[:max_length], min(len(prompt), max_length)
+    prompt = encode(prompt_text(tok, row["prompt"]))
+    if getattr(tok, "chat_template", None):
+        full = tok.apply_chat_template(row["prompt"] + row["completion"], tokenize=False)
+    else:  # a base model: the plain transcript, the reply, end of text
+        full = render_prompt(tok, row["prompt"] + row["completion"]) + (tok.eos_token or "")
+    return encode(full)[:max_length], min(len(prompt), max_length)
+
+
+def prompt_text(tok: Any, messages: list[dict[str, Any]]) -> str:
+    """The conversation rendered up to where the reply starts (a plain transcript for a
+    tokenizer without a chat template)."""
+    return render_prompt(tok, [dict(m) for m in messages])
 
 
 @torch.inference_mode()
@@ -45,8 +62,10 @@ def completion_nll(
     connection: str = "residual",
     proxy: tuple[Any, Any] | None = None,
     max_length: int = 512,
+    alignment: Any = None,
 ) -> float:
-    """Mean NLL per completion token over ``rows`` (see the module docstring)."""
+    """Mean NLL per completion token over ``rows`` (see the module docstring); a value
+    network over another vocabulary needs its :class:`TokenAlignment` (residual only)."""
     from steergraph.agents.value_transfer.decoding import value_logits
 
     total, count = 0.0, 0
@@ -56,7 +75,9 @@ def completion_nll(
             continue
         batch = torch.tensor([ids])
         logits = base(input_ids=batch, use_cache=False).logits.float()
-        if value is not None:
+        if value is not None and alignment is not None:
+            logits[0, start - 1 : -1] += aligned_value_logits(value, alignment, row, ids, start)
+        elif value is not None:
             logits = logits + value_logits(value, batch, None, logits, connection).float()
         if proxy is not None:
             tuned, untuned = (m(input_ids=batch, use_cache=False).logits.float() for m in proxy)
@@ -66,6 +87,42 @@ def completion_nll(
         total += float(-logp.gather(1, targets.unsqueeze(1)).sum())
         count += len(targets)
     return total / count if count else float("nan")
+
+
+def aligned_value_logits(
+    value: Any, alignment: Any, row: dict[str, Any], ids: Sequence[int], start: int
+) -> torch.Tensor:
+    """A source-vocabulary value network's logits for each completion position of a
+    target-tokenised row (``[len(ids) - start, V_target]``).
+
+    The value network reads the conversation in its own tokenizer's chat template; the
+    prediction of the target token that starts at character ``c`` of the reply comes from
+    the value network's position after the last source token ending at or before ``c``,
+    projected through the alignment.
+    """
+    src, tgt = alignment.source_tok, alignment.target_tok
+    reply = str(row["completion"][-1]["content"])
+    head = list(src(prompt_text(src, row["prompt"]), add_special_tokens=False)["input_ids"])
+    read = src(reply, add_special_tokens=False, return_offsets_mapping=True)
+    ends = [end for _, end in read["offset_mapping"]]
+    source_ids = head + list(read["input_ids"])
+    with torch.inference_mode():
+        logits = value(input_ids=torch.tensor([source_ids]), use_cache=False).logits[0].float()
+    positions = []
+    for k in range(len(ids) - start):
+        char = len(tgt.decode(list(ids[start : start + k]))) if k else 0
+        positions.append(len(head) + sum(e <= char for e in ends) - 1)
+    return alignment.project(logits[torch.tensor(positions)])
+
+
+def alignment_coverage(alignment: Any, rows: Sequence[dict[str, Any]], max_length: int) -> float:
+    """Share of the target's completion tokens over ``rows`` that the alignment maps
+    exactly (the tokens the value network scores as themselves)."""
+    seen: list[int] = []
+    for row in rows:
+        ids, start = completion_ids(alignment.target_tok, row, max_length)
+        seen += ids[start:]
+    return alignment.coverage(seen)
 
 
 def gain_recovered(*, alone: float, transfer: float, fine_tuned: float) -> float | None:

@@ -2,8 +2,8 @@
 
 The "same family" figures come from the last target that is not the base (the 1.5B for
 the ``qwen`` family); a family whose only target is its base (``smollm2``) reports the
-base itself and says so in ``same_family_target``. Cross-vocabulary figures are null until
-the token alignment exists.
+base itself and says so in ``same_family_target``. The cross-vocabulary figures come from
+the first target with another vocabulary (null when the run has none).
 
 Example:
     >>> task = lambda a, t: {"accuracy": a, "tok_s": t}
@@ -32,8 +32,10 @@ __all__ = ["final_line", "plot_nll", "table_lines"]
 def final_line(run: dict[str, Any]) -> dict[str, Any]:
     """The issue's keys, plus each target's NLLs and accuracies."""
     results = run["results"]
-    others = [t for t in results if t != run["base"]]
+    cross = [t for t, r in results.items() if r.get("cross_vocabulary")]
+    others = [t for t in results if t != run["base"] and t not in cross]
     target = others[-1] if others else run["base"]
+    far = results[cross[0]] if cross else None
     nll, task = results[target]["nll"], results[target]["arithmetic"]
     acc = {k: v["accuracy"] for k, v in task.items()}
     speed = (
@@ -44,9 +46,12 @@ def final_line(run: dict[str, Any]) -> dict[str, Any]:
             alone=nll["alone"], transfer=nll["residual"], fine_tuned=nll["fine_tuned"]),
         "gain_recovered_same_family_task": gain_recovered(
             alone=acc["alone"], transfer=acc["residual"], fine_tuned=acc["fine_tuned"]),
-        "gain_recovered_cross_vocab_nll": None,
+        "gain_recovered_cross_vocab_nll": gain_recovered(
+            alone=far["nll"]["alone"], transfer=far["nll"]["residual"],
+            fine_tuned=far["nll"]["fine_tuned"]) if far else None,
         "value_decode_slowdown": round(speed, 3) if speed else None,
-        "alignment_coverage": None,
+        "alignment_coverage": far.get("alignment_coverage") if far else None,
+        "cross_vocab_target": cross[0] if cross else None,
         "same_family_target": target,
         "base": run["base"],
         "nll": {t: r["nll"] for t, r in results.items()},
@@ -60,10 +65,14 @@ def table_lines(run: dict[str, Any]) -> list[str]:
     """Per target: each NLL and each arithmetic accuracy."""
     lines = []
     for target, r in run["results"].items():
-        nll = "  ".join(f"{k} {v:.3f}" for k, v in r["nll"].items())
+        nll = "  ".join(f"{k} {'-' if v is None else f'{v:.3f}'}" for k, v in r["nll"].items())
         acc = "  ".join(f"{k} {v['accuracy']:.2f}" for k, v in r["arithmetic"].items())
         lines += [f"{target}: NLL  {nll}", f"{target}: arithmetic  {acc}"]
     return lines
+
+
+def _bar(value: float | None) -> float:
+    return float("nan") if value is None else value  # no bar where a way does not apply
 
 
 def plot_nll(run: dict[str, Any], path: Path) -> Path:
@@ -76,7 +85,7 @@ def plot_nll(run: dict[str, Any], path: Path) -> Path:
     targets = list(run["results"])
     ways = list(next(iter(run["results"].values()))["nll"])
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    series = {w: [run["results"][t]["nll"].get(w, 0.0) for t in targets] for w in ways}
+    series = {w: [_bar(run["results"][t]["nll"].get(w)) for t in targets] for w in ways}
     grouped_bars(ax, targets, series, ylabel="held-out completion NLL (lower is better)",
                  title=f"value networks trained on {run['base']}")  # fmt: skip
     return save_figure(fig, path)

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from steergraph.errors import InputError
+from steergraph.errors import CapabilityError, InputError
 
 __all__ = ["value_app"]
 
@@ -59,6 +59,19 @@ def train(
     console.print(f"{result.summary()}; value network: {out}", highlight=False)
 
 
+def _alignment(folder: Path, meta: dict, tok: object) -> object:
+    """The token alignment to a target with another vocabulary (residual networks only)."""
+    from steergraph.agents.value_transfer.alignment import alignment_for
+
+    alignment = alignment_for(folder, tok)
+    if alignment is not None and meta["connection"] != "residual":
+        raise CapabilityError(
+            "a cascade value network cannot run on a model with another vocabulary",
+            fix="train a residual one (--connection residual) for cross-vocabulary targets",
+        )
+    return alignment
+
+
 @value_app.command("evaluate")
 def evaluate(
     folder: FolderArg,
@@ -82,7 +95,8 @@ def evaluate(
         model = model.float().eval()
         alone = completion_nll(model, tok, test)
         joined = completion_nll(model, tok, test, value=value.float(),
-                                connection=meta["connection"])  # fmt: skip
+                                connection=meta["connection"],
+                                alignment=_alignment(folder, meta, tok))  # fmt: skip
         print(json.dumps({"target": spec, "nll_alone": round(alone, 4),
                           "nll_with_value": round(joined, 4)}))  # fmt: skip
 
@@ -110,9 +124,10 @@ def chat(
         from steergraph.llm.engines.hf_weights import load_hf_model
 
         base = load_hf_model(trainable_name(target))[0].float().eval()
-    proc = ValueLogitsProcessor(value.float(), connection=meta["connection"], weight=weight,
-                                base=base)  # fmt: skip
     llm = load_chat_model(target)
+    alignment = _alignment(folder, meta, llm.tokenizer)
+    proc = ValueLogitsProcessor(value.float(), connection=meta["connection"], weight=weight,
+                                base=base, alignment=alignment)  # fmt: skip
     reply = llm.invoke(prompt, logits_processors=[proc], max_new_tokens=max_new_tokens)
     print(reply.content)
 

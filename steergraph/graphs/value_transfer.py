@@ -115,7 +115,8 @@ def fan_out(state: ValueTransferState) -> list[Send]:
 
 def evaluate(state: dict[str, Any], runtime: Runtime[ValueTransferContext]) -> dict[str, Any]:
     """Held-out completion NLL of one target alone, + each value network, + proxy."""
-    from steergraph.bench.value_transfer_eval import completion_nll
+    from steergraph.agents.value_transfer.alignment import alignment_for
+    from steergraph.bench.value_transfer_eval import alignment_coverage, completion_nll
     from steergraph.llm.engines.hf_weights import load_hf_model
     from steergraph.training.recipes import trainable_name
     from steergraph.training.value_transfer_trainer import load_value_network
@@ -124,15 +125,23 @@ def evaluate(state: dict[str, Any], runtime: Runtime[ValueTransferContext]) -> d
     target, tok, _ = load_hf_model(trainable_name(state["target"]))
     target = target.float().eval()
     rows, cap = state["test_rows"], ctx.max_length
-    nll = {"alone": completion_nll(target, tok, rows, max_length=cap)}
+    nll: dict[str, float | None] = {"alone": completion_nll(target, tok, rows, max_length=cap)}
+    row: dict[str, Any] = {"target": state["target"]}
     for name, folder in state["trained"].items():
         value, meta = load_value_network(folder)
-        nll[name] = completion_nll(target, tok, rows, value=value.float(),
+        alignment = alignment_for(folder, tok)
+        if alignment is not None:
+            row["alignment_coverage"] = alignment_coverage(alignment, rows, cap)
+            row["cross_vocabulary"] = True
+        if alignment is not None and meta["connection"] != "residual":
+            nll[name] = None  # cascade reads the base's distribution: one vocabulary only
+            continue
+        nll[name] = completion_nll(target, tok, rows, value=value.float(), alignment=alignment,
                                    connection=meta["connection"], max_length=cap)  # fmt: skip
-    if ctx.proxy is not None:
+    if ctx.proxy is not None and not row.get("cross_vocabulary"):
         pair = tuple(load_hf_model(trainable_name(m))[0].float().eval() for m in ctx.proxy)
         nll["proxy_tuning"] = completion_nll(target, tok, rows, proxy=pair, max_length=cap)
-    row = {"target": state["target"], "nll": {k: round(v, 4) for k, v in nll.items()}}
+    row["nll"] = {k: None if v is None else round(v, 4) for k, v in nll.items()}
     return {"results": [row]}
 
 

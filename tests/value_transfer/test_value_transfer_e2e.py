@@ -41,3 +41,27 @@ def test_chat_through_the_value_network_on_llama_cpp(trained, cli):
     r = cli("value", "chat", str(folder), "What is 12 + 30?", "--max-new-tokens", "24")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip()
+
+
+def test_smollm2_value_network_decodes_gemma3_through_the_alignment(trained, cli):
+    from transformers import AutoTokenizer
+
+    from steergraph.agents.value_transfer.alignment import alignment_for
+    from steergraph.bench.value_transfer_eval import alignment_coverage
+    from steergraph.llm.embedded import ensure_converted
+
+    folder, rows, _ = trained
+    gemma = AutoTokenizer.from_pretrained(ensure_converted("gemma3"))  # what local:gemma3 uses
+    alignment = alignment_for(folder, gemma)
+    assert alignment is not None  # 49,152 tokens vs 262,144
+    assert alignment_for(folder, AutoTokenizer.from_pretrained(folder)) is None
+    # arithmetic replies are mostly ASCII words and digits: nearly every Gemma token
+    # has a SmolLM2 token with the same bytes
+    assert alignment_coverage(alignment, rows[:4], 256) > 0.8
+    text = "What is 12 + 30? The answer is 42."
+    ids = gemma(text, add_special_tokens=False)["input_ids"]
+    assert alignment.source_tok.decode(alignment.translate(ids)) == text
+    r = cli("value", "chat", str(folder), "What is 12 + 30?", "--target", "local:gemma3",
+            "--max-new-tokens", "16")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip()

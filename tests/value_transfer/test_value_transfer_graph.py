@@ -57,6 +57,27 @@ def test_one_row_per_target_and_no_second_training(tiny_pair, rows, tmp_path):
     assert (tmp_path / "results.json").is_file()
 
 
+def test_a_target_with_another_vocabulary_goes_through_the_alignment(tiny_pair, rows, tmp_path):
+    from steergraph.testing import tiny_causal_lm
+
+    base, post = tiny_pair
+    other, tok = tiny_causal_lm(seed=3, vocab_size=512)
+    other.save_pretrained(tmp_path / "other")
+    tok.save_pretrained(tmp_path / "other")
+    ctx = ValueTransferContext(
+        base=str(base), workdir=str(tmp_path / "work"),
+        variants={"residual": {"connection": "residual"}, "cascade": {"connection": "cascade"}},
+        train={"max_steps": 2}, proxy=(str(post), str(base)),
+    )  # fmt: skip
+    train_rows, test_rows = rows
+    state = {"train_rows": train_rows, "test_rows": test_rows, "targets": [str(tmp_path / "other")]}
+    (row,) = build_value_transfer_graph().invoke(state, context=ctx)["results"]
+    assert row["cross_vocabulary"] and 0 < row["alignment_coverage"] <= 1
+    # residual goes through the alignment; cascade and proxy-tuning need one vocabulary
+    assert row["nll"]["residual"] != row["nll"]["alone"] and row["nll"]["cascade"] is None
+    assert "proxy_tuning" not in row["nll"]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -1,7 +1,9 @@
 """Agents of the ``value_transfer`` method (inverse value learning, in progress): decoding
 any local model with a trained value network or by proxy-tuning
-(:mod:`~steergraph.agents.value_transfer.decoding`)."""
+(:mod:`~steergraph.agents.value_transfer.decoding`), across vocabularies through a token
+alignment (:mod:`~steergraph.agents.value_transfer.alignment`)."""
 
+from steergraph.agents.value_transfer.alignment import TokenAlignment
 from steergraph.agents.value_transfer.decoding import (
     ProxyTuningProcessor,
     RowLogits,
@@ -9,4 +11,10 @@ from steergraph.agents.value_transfer.decoding import (
     value_logits,
 )
 
-__all__ = ["ProxyTuningProcessor", "RowLogits", "ValueLogitsProcessor", "value_logits"]
+__all__ = [
+    "ProxyTuningProcessor",
+    "RowLogits",
+    "TokenAlignment",
+    "ValueLogitsProcessor",
+    "value_logits",
+]

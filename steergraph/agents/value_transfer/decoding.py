@@ -6,7 +6,12 @@ decoding model's at every step, ``scores + weight * value(x)``; it is a *row pro
 hand it each row's ids without padding, so a value network trained on one base plugs into
 another served either way (``LocalChatModel.invoke(..., logits_processors=[proc])``).
 The value network runs incrementally: each row's key/value cache is kept under the ids it
-covers, so a step costs one token of the value network, not the whole sequence.
+covers, so a step costs one token of the value network, not the whole sequence. A value
+network over another vocabulary takes ``alignment=`` (a
+:class:`~steergraph.agents.value_transfer.alignment.TokenAlignment`, residual only): each
+row's text is read with the value network's tokenizer and its logits projected onto the
+decoding model's vocabulary (the cache then helps only while the re-read grows by one
+token).
 
 ``connection="cascade"`` also feeds the value network the decoding model's next-token
 distribution at each position (embedded through its token embeddings, as in training):
@@ -101,6 +106,11 @@ class ValueLogitsProcessor:
     ) -> None:  # fmt: skip
         if connection not in ("residual", "cascade"):
             raise InputError(f"unknown connection {connection!r}", fix="use residual or cascade")
+        if alignment is not None and connection == "cascade":
+            raise CapabilityError(
+                "the cascade connection reads the base's distribution, in the base's vocabulary",
+                fix="use a residual value network across vocabularies",
+            )
         self.rows = RowLogits(value)
         self.value, self.connection, self.weight = value, connection, weight
         self.base, self.alignment = base, alignment
@@ -126,6 +136,8 @@ class ValueLogitsProcessor:
             return scores
         out = scores.clone()
         for i, seq in enumerate(seqs):
+            if self.alignment is not None:  # the value network reads the text its own way
+                seq = self.alignment.translate(seq)
             with torch.inference_mode():
                 embeds = (
                     self._cascade_embeds(seq, scores[i].float())

@@ -1,0 +1,141 @@
+"""Token alignment between two vocabularies: a value network trained on one model's
+tokenizer, added to the logits of a model with another.
+
+The inverse-value-learning release leaves its cross-vocabulary class out, and no library
+maps next-token logits between tokenizers, so this is written here. Every token of both
+vocabularies is turned into the bytes it stands for (byte-level BPE through GPT-2's
+byte-to-unicode table as transformers ships it, SentencePiece with ``▁`` as a space and
+``<0xNN>`` as one byte; added and special tokens by their text). A target token maps to
+
+* the source token with the same bytes (**exact**), else
+* the first token of the source tokenizer's reading of its text (**prefix**: the value
+  network's opinion of the piece the target token starts with), else
+* nothing (its value logit is 0).
+
+:meth:`TokenAlignment.project` moves one row of source-vocabulary logits onto the target
+vocabulary; :meth:`TokenAlignment.translate` reads a target-token sequence with the source
+tokenizer (what the value network sees while the target decodes);
+:meth:`TokenAlignment.coverage` is the share of given target tokens that map exactly.
+
+Example (byte-level BPEs of 384 and 512 merges: every token of the smaller is in the
+larger; the larger's extra merges map to their first piece):
+    >>> from steergraph.testing import tiny_tokenizer
+    >>> small, large = tiny_tokenizer(384), tiny_tokenizer(512)
+    >>> TokenAlignment.build(large, small).coverage(), TokenAlignment.build(small, large).coverage()
+    (1.0, 0.9275)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from steergraph.errors import InputError
+
+__all__ = ["TokenAlignment", "alignment_for", "token_bytes"]
+
+
+def _byte_decoder() -> dict[str, int]:
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    return {c: b for b, c in bytes_to_unicode().items()}
+
+
+def _is_byte_level(vocab: dict[str, int]) -> bool:
+    """Byte-level BPE vocabularies write a leading space as ``Ġ``, SentencePiece as ``▁``."""
+    sample = list(vocab)[:20000]
+    return sum(t.startswith("Ġ") for t in sample) > sum(t.startswith("▁") for t in sample)
+
+
+def token_bytes(tok: Any) -> list[bytes | None]:
+    """The bytes each token id of ``tok`` stands for (None for ids with no token)."""
+    vocab = tok.get_vocab()
+    special = set(tok.all_special_tokens) | set(getattr(tok, "added_tokens_encoder", {}))
+    byte_level, decoder = _is_byte_level(vocab), _byte_decoder()
+    out: list[bytes | None] = [None] * (max(vocab.values()) + 1)
+    for text, i in vocab.items():
+        if text in special:
+            out[i] = text.encode()
+        elif byte_level and all(c in decoder for c in text):
+            out[i] = bytes(decoder[c] for c in text)
+        elif len(text) == 6 and text.startswith("<0x") and text.endswith(">"):
+            out[i] = bytes([int(text[3:5], 16)])
+        else:
+            out[i] = text.replace("▁", " ").encode()
+    return out
+
+
+@dataclass
+class TokenAlignment:
+    """``source_ids[t]``: the source token target token ``t`` maps to (-1: none);
+    ``exact[t]``: whether the two stand for the same bytes."""
+
+    source_ids: torch.Tensor
+    exact: torch.Tensor
+    source_tok: Any
+    target_tok: Any
+
+    @classmethod
+    def build(cls, source_tok: Any, target_tok: Any) -> TokenAlignment:
+        """Align ``target_tok``'s vocabulary to ``source_tok``'s (see the module docstring)."""
+        src = token_bytes(source_tok)
+        by_bytes: dict[bytes, int] = {}
+        for i, b in enumerate(src):
+            if b is not None:
+                by_bytes.setdefault(b, i)
+        tgt = token_bytes(target_tok)
+        ids = torch.full((len(tgt),), -1, dtype=torch.long)
+        exact = torch.zeros(len(tgt), dtype=torch.bool)
+        rest: dict[int, str] = {}
+        for t, b in enumerate(tgt):
+            if b is None:
+                continue
+            if b in by_bytes:
+                ids[t], exact[t] = by_bytes[b], True
+            elif text := b.decode("utf-8", errors="ignore"):
+                rest[t] = text
+        if rest:  # one batched call: a quarter of a million single calls take minutes
+            read = source_tok(list(rest.values()), add_special_tokens=False)["input_ids"]
+            for t, first in zip(rest, read):
+                if first:
+                    ids[t] = first[0]
+        if not bool(exact.any()):
+            raise InputError(
+                "the two tokenizers share no token",
+                fix="align models whose tokenizers cover the same script (byte-level BPE or "
+                "SentencePiece over text)",
+            )
+        return cls(ids, exact, source_tok, target_tok)
+
+    def project(self, source_logits: torch.Tensor) -> torch.Tensor:
+        """Source-vocabulary logits (``[..., V_source]``) on the target vocabulary
+        (``[..., V_target]``); unmapped target tokens get 0."""
+        mapped = self.source_ids.clamp_min(0)
+        out = source_logits.index_select(-1, mapped)
+        return out.masked_fill(self.source_ids < 0, 0.0)
+
+    def translate(self, target_ids: Sequence[int]) -> list[int]:
+        """The source tokenizer's reading of a target-token sequence's text."""
+        text = self.target_tok.decode(list(target_ids))
+        return list(self.source_tok(text, add_special_tokens=False)["input_ids"])
+
+    def coverage(self, target_ids: Sequence[int] | None = None) -> float:
+        """Share of ``target_ids`` (default: the whole target vocabulary) that map exactly."""
+        if target_ids is None:
+            return round(float(self.exact.float().mean()), 4)
+        ids = [i for i in target_ids if 0 <= i < len(self.exact)]
+        return round(sum(bool(self.exact[i]) for i in ids) / len(ids), 4) if ids else 0.0
+
+
+def alignment_for(value_folder: Any, target_tok: Any) -> TokenAlignment | None:
+    """The alignment from a saved value network's tokenizer to ``target_tok``, or None
+    when the two tokenizers have one vocabulary (then none is needed)."""
+    from transformers import AutoTokenizer
+
+    source_tok = AutoTokenizer.from_pretrained(str(value_folder))
+    if source_tok.get_vocab() == target_tok.get_vocab():
+        return None
+    return TokenAlignment.build(source_tok, target_tok)
