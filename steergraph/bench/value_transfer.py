@@ -62,7 +62,9 @@ class ValueBenchConfig:
     arithmetic: int = 30
     steps: int = 200
     batch_size: int = 4
-    learning_rate: float = 1e-4
+    learning_rate: float = 1e-4  # the targets' fine-tuning (the upper bound)
+    #: the value networks' (their output layer starts at zero: a larger step than SFT's)
+    value_learning_rate: float = 1e-3
     max_length: int = 384
     out: Path = field(default_factory=lambda: Path("value-transfer-bench"))
     models: tuple[str, tuple[str, ...]] | None = None  # (base, targets) instead of a family
@@ -143,7 +145,7 @@ def run_value_bench(cfg: ValueBenchConfig) -> dict[str, Any]:
         base=cfg.base, workdir=str(cfg.out / "value"), variants=VARIANTS,
         proxy=(str(tuned[cfg.base]), cfg.base), max_length=cfg.max_length,
         train={"max_steps": cfg.steps, "per_device_train_batch_size": cfg.batch_size,
-               "learning_rate": cfg.learning_rate},
+               "learning_rate": cfg.value_learning_rate},
     )  # fmt: skip
     graph_out = build_value_transfer_graph().invoke(
         {"train_rows": train, "test_rows": test, "targets": list(cfg.targets)}, context=ctx

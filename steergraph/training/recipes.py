@@ -73,6 +73,7 @@ __all__ = [
     "finish_training",
     "has_accelerator",
     "model_and_tokenizer",
+    "plain_conversations",
     "policy_from",
     "quiet_loading",
     "require_rows_left",
@@ -305,6 +306,26 @@ def finish_training(trainer: Any, model: Any, tokenizer: Any, output_dir: Path) 
 
 
 # ------------------------------------------------------------------ recipes
+def plain_conversations(data: Any, tok: Any) -> Any:
+    """Conversational prompt/completion rows as plain text when ``tok`` has no chat
+    template (a base model such as Gemma 3 270M): the transcript
+    :func:`~steergraph.llm.prompting.render_prompt` writes, then the reply and the end of
+    text; other datasets are returned as they are."""
+    from steergraph.llm.prompting import render_prompt
+
+    if getattr(tok, "chat_template", None) or "completion" not in data.column_names:
+        return data
+    if not isinstance(data[0]["prompt"], list):
+        return data
+
+    def convert(row: dict[str, Any]) -> dict[str, str]:
+        prompt = render_prompt(tok, list(row["prompt"]))
+        full = render_prompt(tok, list(row["prompt"]) + list(row["completion"]))
+        return {"prompt": prompt, "completion": full[len(prompt) :] + (tok.eos_token or "")}
+
+    return data.map(convert)
+
+
 def train_sft(
     model_or_chat: ModelLike,
     dataset: DataLike,
@@ -323,6 +344,7 @@ def train_sft(
 
     model, tok = model_and_tokenizer(model_or_chat)
     data = as_dataset(dataset, [{"prompt", "completion"}, {"messages"}, {"text"}], "SFT")
+    data = plain_conversations(data, tok)
     out = Path(output_dir)
     args = cpu_safe_args(SFTConfig, out, **config)
     with quiet_loading(bool(args.disable_tqdm)):

@@ -248,3 +248,26 @@ def test_reward_model_from_preference_dataset_ignores_margin_by_default(tmp_path
     assert result.steps == 2 and len(result.losses) == 2
     scores = RewardModelScorer.from_pretrained(result.output_dir).score("What is 1+2?", ["3", "x"])
     assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
+
+
+def test_sft_on_a_base_model_without_a_chat_template_uses_plain_transcripts(tmp_path):
+    from steergraph.training.recipes import plain_conversations
+
+    model, tok = tiny_causal_lm(seed=0)
+    tok.chat_template = None  # a base model: Gemma 3 270M ships none
+    rows = [
+        {"prompt": [{"role": "user", "content": f"add {i} and 1"}],
+         "completion": [{"role": "assistant", "content": f"{i + 1}"}]}
+        for i in range(4)
+    ]  # fmt: skip
+    plain = plain_conversations(Dataset.from_list(rows), tok)
+    assert plain[0]["prompt"] == "User: add 0 and 1\n\nAssistant:"
+    assert plain[0]["completion"] == " 1" + tok.eos_token
+    result = train_sft((model, tok), rows, output_dir=tmp_path, max_steps=2,
+                       per_device_train_batch_size=2)  # fmt: skip
+    assert result.steps == 2
+    with_template = tiny_causal_lm(seed=0)[1]
+    assert (
+        plain_conversations(Dataset.from_list(rows), with_template)[0]["prompt"]
+        == rows[0]["prompt"]
+    )
