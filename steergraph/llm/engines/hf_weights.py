@@ -4,6 +4,9 @@ The transformers engine (:mod:`steergraph.llm.engines.hf`) decodes with them and
 TRL trainer trains them; an embedded name is converted once from its GGUF file into
 ``$STEERGRAPH_HOME`` (:func:`~steergraph.llm.embedded.ensure_converted`). Nothing is
 downloaded: a folder that is not there is a :class:`~steergraph.errors.ModelSpecError`.
+Loads are serialised by a process-wide lock: transformers builds a model on the "meta"
+device first, and two threads loading at once (parallel ``Send`` branches of a graph) can
+see each other's meta tensors ("Cannot copy out of meta tensor").
 
 Example:
     >>> load_hf_model("no-such-model")  # doctest: +ELLIPSIS
@@ -14,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,8 @@ from steergraph.errors import ModelLoadError, ModelSpecError
 from steergraph.llm.embedded import EMBEDDED_MODELS, ensure_converted
 
 __all__ = ["load_hf_model"]
+
+_LOADING = threading.Lock()
 
 
 def load_hf_model(name_or_path: str) -> tuple[Any, Any, str]:
@@ -45,17 +51,19 @@ def load_hf_model(name_or_path: str) -> tuple[Any, Any, str]:
     import torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(
-            folder,
-            local_files_only=True,
-            dtype=torch.bfloat16 if device == "cuda" else torch.float32,
-        ).to(device)
-    except OSError as exc:
-        raise ModelLoadError(
-            f"could not load a causal LM from '{folder}': {str(exc).splitlines()[0]}",
-            fix="pass a folder with config.json, weights and a tokenizer (nothing is downloaded)",
-        ) from exc
+    with _LOADING:
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(
+                folder,
+                local_files_only=True,
+                dtype=torch.bfloat16 if device == "cuda" else torch.float32,
+            ).to(device)
+        except OSError as exc:
+            raise ModelLoadError(
+                f"could not load a causal LM from '{folder}': {str(exc).splitlines()[0]}",
+                fix="pass a folder with config.json, weights and a tokenizer (nothing is "
+                "downloaded)",
+            ) from exc
     model.eval()
     return model, tokenizer, label
