@@ -117,17 +117,22 @@ def test_docs_from_texts():
 
 
 def _covers(text: str, chunks: list[str]) -> bool:
-    """The chunks are pieces of text, in order, that together cover all of it."""
+    """The chunks are pieces of text, in order, that together cover all of it: some
+    placement of each chunk starts no earlier than the previous one and touches what is
+    covered so far (every placement is tried: repeated letters make several possible)."""
     flat = re.sub(r"\s", "", text)
-    start = end = 0
+    states = {(0, 0)}  # (start of the last chunk, end of what is covered)
     for chunk in chunks:
         piece = re.sub(r"\s", "", chunk)
-        spots = [i for i in range(start, end + 1) if flat.startswith(piece, i)]
-        if not spots:
+        states = {
+            (i, max(end, i + len(piece)))
+            for start, end in states
+            for i in range(start, end + 1)
+            if flat.startswith(piece, i)
+        }
+        if not states:
             return False
-        start = spots[-1]  # the latest placement that still touches what is covered
-        end = max(end, start + len(piece))
-    return end == len(flat)
+    return any(end == len(flat) for _, end in states)
 
 
 def test_split_text_paragraphs_and_huge_paragraph():
