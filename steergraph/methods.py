@@ -11,7 +11,7 @@ entry here (in the spirit of mergekit's ``merge_methods/registry.py``).
 
 Example:
     >>> sorted(METHODS)
-    ['catp', 'delta', 'mole', 'seg2act', 'sso', 'structrag', 'value_transfer', 'verify']
+    ['catp', 'delta', 'difflm', 'mole', 'seg2act', 'sso', 'structrag', 'value_transfer', 'verify']
     >>> METHODS["structrag"].graphs["structrag_router"]
     'steergraph.graphs.structrag_router:build_structrag_router_graph'
     >>> "demo" in graph_factories() and "sso" in graph_factories()
@@ -149,6 +149,23 @@ METHODS: dict[str, Method] = {
             notebook="examples/delta.ipynb",
             benchmark="benchmarks/delta_bench.py",
             readme="**Delta-parameter editing**",
+        ),
+        Method(
+            slug="difflm",
+            title="DiffLM: VAE + latent diffusion steering a frozen LLM to synthesise tables",
+            paper="arXiv:2411.03250",
+            graphs={"difflm": "steergraph.graphs.difflm:build_difflm_graph"},
+            cli="steergraph.cli.difflm:difflm_app",
+            command="difflm",
+            library=("steergraph.agents.difflm",),
+            training=(
+                "steergraph.training.difflm",
+                "steergraph.training.difflm_vae",
+                "steergraph.training.difflm_diffusion",
+            ),
+            notebook="examples/difflm.ipynb",
+            benchmark="benchmarks/difflm_bench.py",
+            readme="**DiffLM: synthetic tables**",
         ),
         Method(
             slug="mole",

@@ -74,7 +74,7 @@ def test_every_method_command_is_a_cli_sub_app():
 
 
 def test_an_unknown_slug_names_the_known_ones():
-    with pytest.raises(MethodNotFoundError, match="catp, delta, mole, seg2act, sso"):
+    with pytest.raises(MethodNotFoundError, match="catp, delta, difflm, mole, seg2act, sso"):
         get_method("rlhf")
 
 

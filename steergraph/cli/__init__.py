@@ -8,7 +8,7 @@ holds what commands share. ``steergraph --help`` imports no torch.
 Example:
     >>> from steergraph.cli import app
     >>> sorted(g.name for g in app.registered_groups)
-    ['catp', 'edit', 'models', 'mole', 'seg2act', 'sso', 'structrag', 'value', 'verify']
+    ['catp', 'difflm', 'edit', 'models', 'mole', 'seg2act', 'sso', 'structrag', 'value', 'verify']
 """
 
 from steergraph.cli.main import app, main

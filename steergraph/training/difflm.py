@@ -52,7 +52,7 @@ class DiffLMConfig:
     encoder_dim: int = 128
     encoder_layers: int = 2
     steps: int = 400
-    batch_size: int = 16
+    batch_size: int = 8
     learning_rate: float = 1e-3
     beta_max: float = 1e-2
     beta_min: float = 1e-5
@@ -135,7 +135,7 @@ def fit_difflm(
     prior_history = prior.fit(means, steps=cfg.prior_steps, progress=cfg.progress)
     meta = {
         "config": asdict(cfg), "schema": schema.to_dict(), "rows": len(rows),
-        "dropped_incomplete_rows": dropped, "history": history[-1:] + history[:: 50],
+        "dropped_incomplete_rows": dropped, "history": history,
         "prior_history": prior_history,
         "max_new_tokens": max(len(tok(t, add_special_tokens=False)["input_ids"]) for t in texts),
     }  # fmt: skip

@@ -42,6 +42,7 @@ SMALL: dict[str, dict[str, object]] = {
         "COMPARE_PROBLEMS": 2,
     },
     "delta.ipynb": {"N_EDITS": 2, "N_CALIB": 2, "MAX_LENGTH": 96},
+    "difflm.ipynb": {"STEPS": 6, "PRIOR_STEPS": 200, "N": 6},
     "mole.ipynb": {
         "N_ARTICLES": 3,
         "LLM_ORIGINALS": 1,
@@ -112,6 +113,14 @@ CHECKS: dict[str, list[Check]] = {
         (r"untrained: (\d+) actions for (\d+) segments", lambda m: m.group(1) == m.group(2)),
         (r"SFT: 3 steps, loss ([\d.]+) -> ([\d.]+)", None),
         (r"trained +heading F1 ([\d.]+) .* \(1 documents\)", None),
+    ],
+    "difflm.ipynb": [
+        (r"a row as the decoder writes it: year is \d+, age is \d+, maritl is", None),
+        (r"VAE: 6 steps, reconstruction ([\d.]+) -> ([\d.]+)", None),
+        # the grammar: every decoded row parses, through either prior
+        (r"diffusion: (\d+)/(\d+) parsed", lambda m: m.group(1) == m.group(2)),
+        (r"gaussian: (\d+)/(\d+) parsed", lambda m: m.group(1) == m.group(2)),
+        (r"real rows: AUC \{'xgboost': ([\d.]+)", lambda m: _num(m, 1) > 0.6),
     ],
     "value_transfer.ipynb": [
         (r"value network: 3 steps, loss ([\d.]+) -> ([\d.]+)", None),
