@@ -42,6 +42,8 @@ def test_grammar_accepts_real_rows_and_nothing_off_schema():
         (schema.serialize(df.iloc[2999]), True),
         (ok.replace("2. Middle Atlantic", "9. Mars"), False),  # not a level
         (ok.replace("age is 18", "age is 018"), False),  # a leading zero
+        (ok.replace("age is 18", "age is 5"), False),  # fewer digits than any training age
+        (ok.replace("wage is 75.043", "wage is 4.533"), False),
         (ok[: -len("75.043")] + "75.04", False),  # too few decimals (and unfinished)
         (ok.replace("year is 2006, ", ""), False),  # a column missing
     ]:

@@ -6,9 +6,10 @@ A row is written GReaT-style, every column in the table's order:
 
 * **categorical** (text, booleans, or whole numbers with at most ``max_int_levels``
   distinct values): the grammar offers exactly the training values;
-* **integer**: digits (a sign only when the training minimum is negative);
-* **number**: digits, a point and exactly ``decimals`` digits (the most the column shows,
-  at most ``max_decimals``).
+* **integer**: digits (a sign only when the training minimum is negative), as many whole
+  digits as the training range spans (Wage's ``age`` in [18, 80]: two);
+* **number**: the same whole part, a point and exactly ``decimals`` digits (the most the
+  column shows, at most ``max_decimals``).
 
 The grammar (llguidance's lark dialect) fixes the column order and each value's shape, so
 every decoded row parses; numbers outside the training range are not excluded by it and
@@ -85,7 +86,11 @@ class Column:
             return " | ".join(json.dumps(level) for level in self.levels)
         sign = "-?" if self.low < 0 else ""
         digits = max(1, len(str(int(max(abs(self.low), abs(self.high))))))
-        whole = f"{sign}(0|[1-9][0-9]{{0,{digits - 1}}})"  # no leading zeros
+        # no leading zeros; a column whose values all have >= k whole digits gets >= k
+        least = len(str(int(self.low))) if self.low >= 1 else 1
+        whole = f"{sign}(0|[1-9][0-9]{{0,{digits - 1}}})"
+        if least > 1:
+            whole = f"[1-9][0-9]{{{least - 1},{digits - 1}}}"
         if self.kind == "integer":
             return f"/{whole}/"
         return f"/{whole}\\.[0-9]{{{self.decimals}}}/"
