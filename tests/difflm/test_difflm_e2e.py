@@ -8,10 +8,11 @@ import json
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.e2e
+# one worker runs the module: its fitted model is built once (the fixture is per process)
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("difflm-e2e")]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once per worker, even if other tests run between
 def fitted(tmp_path_factory):
     from steergraph.data.difflm import load_table
     from steergraph.training.difflm import DiffLMConfig, fit_difflm

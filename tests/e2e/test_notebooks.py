@@ -42,7 +42,7 @@ SMALL: dict[str, dict[str, object]] = {
         "COMPARE_PROBLEMS": 2,
     },
     "delta.ipynb": {"N_EDITS": 2, "N_CALIB": 2, "MAX_LENGTH": 96},
-    "difflm.ipynb": {"STEPS": 6, "PRIOR_STEPS": 200, "N": 6},
+    "difflm.ipynb": {"STEPS": 4, "PRIOR_STEPS": 200, "N": 4},
     "mole.ipynb": {
         "N_ARTICLES": 3,
         "LLM_ORIGINALS": 1,
@@ -116,7 +116,7 @@ CHECKS: dict[str, list[Check]] = {
     ],
     "difflm.ipynb": [
         (r"a row as the decoder writes it: year is \d+, age is \d+, maritl is", None),
-        (r"VAE: 6 steps, reconstruction ([\d.]+) -> ([\d.]+)", None),
+        (r"VAE: 4 steps, reconstruction ([\d.]+) -> ([\d.]+)", None),
         # the grammar: every decoded row parses, through either prior
         (r"diffusion: (\d+)/(\d+) parsed", lambda m: m.group(1) == m.group(2)),
         (r"gaussian: (\d+)/(\d+) parsed", lambda m: m.group(1) == m.group(2)),

@@ -51,7 +51,7 @@ def test_bad_input_is_one_line(cli, args, message):
 def test_bench_plumbing_prints_every_key(tmp_path):
     cfg = MoleBenchConfig(
         judge=None, train_articles=3, test_articles=3, originals=1, llm_originals=0,
-        epochs=1, out=tmp_path, progress=False,
+        epochs=1, out=tmp_path, progress=False, tune=((0.1, 0.1), (1.0, 0.02)),
     )  # fmt: skip
     run = run_mole_bench(cfg)
     line = final_line(run)
