@@ -88,6 +88,11 @@ def _ctx(runtime: Runtime[DiffLMContext]) -> DiffLMContext:
     return runtime.context or DiffLMContext()
 
 
+def _loaded(ctx: DiffLMContext) -> Any:
+    """The context's decoder when it is already loaded (None: a spec, loaded by name)."""
+    return None if isinstance(ctx.decoder, str) else ctx.decoder
+
+
 def prepare(state: DiffLMState, runtime: Runtime[DiffLMContext]) -> dict[str, Any]:
     """Read, clean and split the table into ``out_dir`` (train.csv, test.csv)."""
     from steergraph.agents.difflm.schema import TableSchema
@@ -123,8 +128,8 @@ def fit(state: DiffLMState, runtime: Runtime[DiffLMContext]) -> dict[str, Any]:
     ctx = _ctx(runtime)
     folder = Path(state["out_dir"]) / "model"
     if not (folder / META_FILE).is_file():
-        decoder = None if isinstance(ctx.decoder, str) else ctx.decoder
-        settings = {"decoder": ctx.decoder} if isinstance(ctx.decoder, str) else {}
+        decoder = _loaded(ctx)
+        settings = {} if decoder is not None else {"decoder": ctx.decoder}
         config = DiffLMConfig(**{**settings, "progress": ctx.progress, **ctx.fit})
         train = pd.read_csv(Path(state["out_dir"]) / "train.csv")
         fit_difflm(train, config, output_dir=folder, decoder=decoder)
@@ -143,8 +148,7 @@ def sample(state: dict[str, Any], runtime: Runtime[DiffLMContext]) -> dict[str, 
     from steergraph.training.difflm import DiffLM
 
     ctx = _ctx(runtime)
-    decoder = None if isinstance(ctx.decoder, str) else ctx.decoder
-    model = DiffLM.load(state["model_dir"], decoder=decoder)
+    model = DiffLM.load(state["model_dir"], decoder=_loaded(ctx))
     rows, report = model.sample(state.get("n", 200), prior=state["prior"], seed=ctx.seed,
                                 progress=ctx.progress)  # fmt: skip
     out = Path(state["out_dir"]) / f"synthetic-{state['prior']}"
