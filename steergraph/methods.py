@@ -10,8 +10,9 @@ when a registered part is missing or ``langgraph.json`` disagrees. A new method 
 entry here (in the spirit of mergekit's ``merge_methods/registry.py``).
 
 Example:
-    >>> sorted(METHODS)
-    ['catp', 'delta', 'difflm', 'mole', 'seg2act', 'sso', 'structrag', 'value_transfer', 'verify']
+    >>> sorted(METHODS)  # doctest: +NORMALIZE_WHITESPACE
+    ['caorl', 'catp', 'delta', 'difflm', 'mole', 'seg2act', 'sso', 'structrag',
+     'value_transfer', 'verify']
     >>> METHODS["structrag"].graphs["structrag_router"]
     'steergraph.graphs.structrag_router:build_structrag_router_graph'
     >>> "demo" in graph_factories() and "sso" in graph_factories()
@@ -21,7 +22,7 @@ Example:
     >>> get_method("rlhf")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    steergraph.errors.MethodNotFoundError: no method with slug 'rlhf' -- fix: use one of: catp, ...
+    steergraph.errors.MethodNotFoundError: no method with slug 'rlhf' -- fix: use one of: caorl, ...
 """
 
 from __future__ import annotations
@@ -88,6 +89,19 @@ METHODS: dict[str, Method] = {
             notebook="examples/catp.ipynb",
             benchmark="benchmarks/catp_bench.py",
             readme="**CATP: cost-aware tool planning**",
+        ),
+        Method(
+            slug="caorl",
+            title="CAORL: cost-aware offline RL of the CATP planner",
+            paper="arXiv:2411.16313",
+            graphs={"caorl": "steergraph.graphs.caorl:build_caorl_graph"},
+            cli="steergraph.cli.caorl:caorl_app",
+            command="caorl",
+            library=("steergraph.agents.caorl",),
+            training=("steergraph.training.caorl_config", "steergraph.training.caorl_trainer"),
+            notebook="examples/caorl.ipynb",
+            benchmark="benchmarks/caorl_bench.py",
+            readme="**CAORL: cost-aware offline RL of the planner**",
         ),
         Method(
             slug="verify",

@@ -61,7 +61,16 @@ from steergraph.tools.plan_mask import BudgetError
 from steergraph.tools.plan_parser import parse_plan
 from steergraph.tools.registry import ToolRegistry, default_registry
 
-__all__ = ["PLANNERS", "BenchConfig", "Outcome", "run_catp_bench", "summarize"]
+__all__ = [
+    "PLANNERS",
+    "BenchConfig",
+    "Outcome",
+    "execute_plan",
+    "plan_and_run",
+    "price_reduction",
+    "run_catp_bench",
+    "summarize",
+]
 
 PLANNERS = ("random", "cost_unaware", "cost_aware", "oracle")
 QOP_A = (0.3, 0.5, 0.7)
@@ -262,10 +271,14 @@ def plan_and_run(
 
 
 # ------------------------------------------------------------------- summary
-def summarize(outcomes: list[Outcome], norms: dict[str, dict[str, float]]) -> dict[str, Any]:
+def summarize(
+    outcomes: list[Outcome],
+    norms: dict[str, dict[str, float]],
+    planners: tuple[str, ...] = PLANNERS,
+) -> dict[str, Any]:
     """Per planner: mean score (invalid = 0), price and latency of valid plans, QoP, rates."""
     table: dict[str, Any] = {}
-    for name in PLANNERS:
+    for name in planners:
         mine = [o for o in outcomes if o.planner == name]
         if not mine:
             continue
@@ -288,16 +301,21 @@ def summarize(outcomes: list[Outcome], norms: dict[str, dict[str, float]]) -> di
     return table
 
 
-def _price_reduction(outcomes: list[Outcome], attr: str = "price") -> float:
-    """1 - price(cost-aware) / price(cost-unaware) over tasks where both plans were valid."""
+def price_reduction(
+    outcomes: list[Outcome],
+    attr: str = "price",
+    planner: str = "cost_aware",
+    baseline: str = "cost_unaware",
+) -> float:
+    """1 - price(planner) / price(baseline) over tasks where both plans were valid."""
     by = {(o.planner, o.task_id): o for o in outcomes}
     pairs = [
-        (getattr(by[("cost_aware", t)], attr), getattr(by[("cost_unaware", t)], attr))
+        (getattr(by[(planner, t)], attr), getattr(by[(baseline, t)], attr))
         for (p, t) in by
-        if p == "cost_aware"
-        and ("cost_unaware", t) in by
-        and by[("cost_aware", t)].valid
-        and by[("cost_unaware", t)].valid
+        if p == planner
+        and (baseline, t) in by
+        and by[(planner, t)].valid
+        and by[(baseline, t)].valid
     ]
     if not pairs:
         return float("nan")
@@ -305,9 +323,16 @@ def _price_reduction(outcomes: list[Outcome], attr: str = "price") -> float:
 
 
 def run_catp_bench(
-    cfg: BenchConfig, *, log: Callable[[str], None] = print, model: Any = None
+    cfg: BenchConfig,
+    *,
+    log: Callable[[str], None] = print,
+    model: Any = None,
+    extra_planners: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run the whole benchmark (see module docstring); returns the report."""
+    """Run the whole benchmark (see module docstring); returns the report.
+
+    ``extra_planners`` (name -> planner, e.g. a trained CAORL planner) plan every task
+    too, without a budget, and get their own rows."""
     from steergraph.bench.catp_report import write_outputs
     from steergraph.llm.loading import load_chat_model
 
@@ -333,10 +358,12 @@ def run_catp_bench(
             ("cost_aware", planners["cost_aware"], space["budget"]),
         ):
             outcomes.append(plan_and_run(name, planner, task, registry, budget))
+        for name, extra in (extra_planners or {}).items():
+            outcomes.append(plan_and_run(name, extra, task, registry, None))
         oracle = parse_plan(space["oracle_plan"], registry, task.inputs, outputs=task.outputs)
         outcomes.append(execute_plan("oracle", oracle, task, registry))
     faults = run_with_faults(tasks, llm, registry, cfg) if cfg.faults else {}
-    table = summarize(outcomes, norms)
+    table = summarize(outcomes, norms, (*PLANNERS[:-1], *(extra_planners or {}), PLANNERS[-1]))
     report = {
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
         "tasks": len(tasks),
@@ -345,8 +372,8 @@ def run_catp_bench(
             "candidates_per_task": sum(s["candidates"] for s in spaces.values()) / len(spaces),
             "real_tool_calls_per_task": sum(s["tool_calls"] for s in spaces.values()) / len(spaces),
         },
-        "price_reduction_cost_aware_vs_unaware": _price_reduction(outcomes),
-        "estimated_price_reduction_cost_aware_vs_unaware": _price_reduction(outcomes, "est_price"),
+        "price_reduction_cost_aware_vs_unaware": price_reduction(outcomes),
+        "estimated_price_reduction_cost_aware_vs_unaware": price_reduction(outcomes, "est_price"),
         "norms": norms,
         "faults": faults,
         "seconds": time.perf_counter() - t_start,

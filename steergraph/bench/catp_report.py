@@ -115,12 +115,9 @@ def _plot(path: Path, outcomes: list[Any], spaces: dict[str, Any]) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for name, marker in (
-        ("random", "x"),
-        ("cost_unaware", "s"),
-        ("cost_aware", "o"),
-        ("oracle", "*"),
-    ):
+    markers = {"random": "x", "cost_unaware": "s", "cost_aware": "o", "oracle": "*"}
+    for name in dict.fromkeys(o.planner for o in outcomes):
+        marker = markers.get(name, "^")
         mine = [o for o in outcomes if o.planner == name and o.valid]
         norm = [o.est_price / spaces[o.task_id]["norm"]["max_price"] for o in mine]
         ax.scatter(norm, [o.score for o in mine], label=name, marker=marker, alpha=0.7)

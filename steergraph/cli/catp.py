@@ -30,6 +30,12 @@ InputsOpt = Annotated[
 OutputsOpt = Annotated[
     list[str], typer.Option("--output", "-o", help="required output type; repeatable")
 ]
+PlannerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--planner", help="trained:DIR plans with a planner `catp train` fine-tuned (CAORL)"
+    ),
+]
 
 
 def _inputs(specs: list[str]) -> tuple[dict[str, str], dict[str, Any], int]:
@@ -68,6 +74,12 @@ def _registry() -> Any:
     return reg
 
 
+def _trained(spec: str, registry: Any) -> Any:
+    from steergraph.cli.caorl import trained_planner
+
+    return trained_planner(spec, registry)
+
+
 def _show_plan(plan: Any, registry: Any, size: int, png: Path | None) -> None:
     from steergraph.agents.catp.planner import plan_price
     from steergraph.viz.plans import write_plan_picture
@@ -92,6 +104,7 @@ def catp_plan(
     model: Annotated[str, typer.Option("--model", "-m", help="model spec")] = "local",
     cost_aware: Annotated[bool, typer.Option(help="show prices to the planner")] = True,
     png: Annotated[Path | None, typer.Option(help="draw the plan (critical path in red)")] = None,
+    planner_spec: PlannerOpt = None,
 ) -> None:
     """Write a plan for a task and print it (no tool runs)."""
     from steergraph.agents.calls import with_budget
@@ -100,7 +113,10 @@ def catp_plan(
 
     types, _, size = _inputs(inputs)
     registry = _registry()
-    planner = Planner(with_budget(load_chat_model(model), 64), registry, cost_aware=cost_aware)
+    if planner_spec:
+        planner = _trained(planner_spec, registry)
+    else:
+        planner = Planner(with_budget(load_chat_model(model), 64), registry, cost_aware=cost_aware)
     result = planner.plan(PlanTask(task, types, outputs or ["text"], size, budget))
     if result.plan is None:
         raise InputError(
@@ -126,6 +142,7 @@ def catp_run(
         str | None, typer.Option(help="thread id to resume (default: a new one)")
     ] = None,
     png: Annotated[Path | None, typer.Option(help="draw the executed plan")] = None,
+    planner_spec: PlannerOpt = None,
 ) -> None:
     """Plan and run a task with the CATP graph (checkpointed: re-run with --thread to resume)."""
     from langgraph.types import Command
@@ -139,7 +156,11 @@ def catp_run(
     types, values, size = _inputs(inputs)
     registry = _registry()
     ctx = CATPContext(
-        model=model, registry=registry, cost_aware=cost_aware, require_approval=approve
+        model=model,
+        registry=registry,
+        cost_aware=cost_aware,
+        require_approval=approve,
+        planner=_trained(planner_spec, registry) if planner_spec else None,
     )
     if thread is None:
         import uuid
@@ -214,6 +235,10 @@ def catp_bench(
     out: Annotated[Path, typer.Option(help="folder for the plan pool, report and plot")] = Path(
         "catp-bench"
     ),
+    planners: Annotated[
+        list[str],
+        typer.Option("--planner", help="also run trained:DIR planners (CAORL); repeatable"),
+    ] = [],  # noqa: B006
 ) -> None:
     """Offline OpenCATP benchmark: random, cost-unaware, cost-aware and oracle planners."""
     from steergraph.bench.catp import BenchConfig, dumps, final_line, run_catp_bench
@@ -244,7 +269,11 @@ def catp_bench(
     if oracle_size is not None:
         overrides["oracle_size"] = oracle_size
     cfg = BenchConfig(**{**base.__dict__, **overrides})
-    report = run_catp_bench(cfg, log=console.print)
+    extra = {}
+    if planners:
+        registry = _registry()
+        extra = {spec: _trained(spec, registry) for spec in planners}
+    report = run_catp_bench(cfg, log=console.print, extra_planners=extra)
     print(format_table(report["planners"]))
     fl = report["faults"]
     if fl:
@@ -256,3 +285,14 @@ def catp_bench(
         )
     console.print(f"plan pool: {report['files']['plan_pool']}  plot: {report['files']['plot']}")
     print(dumps(final_line(report)))
+
+
+def _train_command() -> None:
+    from steergraph.cli.caorl import caorl_train
+
+    catp_app.command(
+        "train", help="Fine-tune a planner on a plan pool (CAORL; the same as `caorl train`)."
+    )(caorl_train)
+
+
+_train_command()

@@ -42,6 +42,12 @@ SMALL: dict[str, dict[str, object]] = {
         "COMPARE_PROBLEMS": 2,
     },
     "delta.ipynb": {"N_EDITS": 2, "N_CALIB": 2, "MAX_LENGTH": 96},
+    "caorl.ipynb": {
+        "FAMILIES": ("word-count", "table-mean"),
+        "ORACLE_SIZE": 2,
+        "STEPS": 2,
+        "PER_BUCKET": 1,
+    },
     "difflm.ipynb": {"STEPS": 4, "PRIOR_STEPS": 200, "N": 4},
     "mole.ipynb": {
         "N_ARTICLES": 3,
@@ -127,6 +133,12 @@ CHECKS: dict[str, list[Check]] = {
         (r"'connection': 'residual'", None),
         (r"held-out NLL: alone ([\d.]+), with the value network ([\d.]+)", None),
         (r"with value: \S", None),  # decoding through it produced text
+    ],
+    "caorl.ipynb": [
+        (r"pool: (\d+) plans of (\d+) tasks", lambda m: _num(m, 1) > _num(m, 2) > 0),
+        (r"trained: 2 steps", None),
+        # the type mask: every plan the trained planner writes is valid and runs
+        (r"valid plans: (\d+)/(\d+)", lambda m: m.group(1) == m.group(2) != "0"),
     ],
     "structrag.ipynb": [
         # the table parsed from the records computes the gold answer exactly

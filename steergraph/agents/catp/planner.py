@@ -148,6 +148,16 @@ class Planner:
             return self._constrained(task, registry, observations)
         return self._free(task, registry, observations)
 
+    def line_messages(
+        self, base: list[BaseMessage], lines: Sequence[str], task: PlanTask
+    ) -> list[BaseMessage]:
+        """What the model sees before writing the next line: ``base`` and the plan so far."""
+        so_far = "\n".join(lines) if lines else "(empty)"
+        return [
+            *base[:-1],
+            HumanMessage(f"{base[-1].content}\n\nPlan so far:\n{so_far}\nNext line:"),
+        ]
+
     def _budget(self, task: PlanTask) -> float | None:
         return task.budget if self.cost_aware else None
 
@@ -164,11 +174,7 @@ class Planner:
         while True:
             name = f"s{len(lines) + 1}"
             grammar = next_line_grammar(state, name)
-            so_far = "\n".join(lines) if lines else "(empty)"
-            prompt = [
-                *base[:-1],
-                HumanMessage(f"{base[-1].content}\n\nPlan so far:\n{so_far}\nNext line:"),
-            ]
+            prompt = self.line_messages(base, lines, task)
             line = str(self.llm.with_grammar(grammar).invoke(prompt).content).strip()
             calls += 1
             lines.append(line)
