@@ -48,7 +48,19 @@ from steergraph.tools.plan_parser import parse_plan
 from steergraph.tools.registry import ToolRegistry, default_registry
 from steergraph.tools.types import decode_value, encode_value
 
-__all__ = ["CATPContext", "CATPState", "build_catp_graph"]
+__all__ = [
+    "CATPContext",
+    "CATPState",
+    "after_approve",
+    "after_execute",
+    "after_validate",
+    "answer",
+    "approve",
+    "build_catp_graph",
+    "execute",
+    "plan",
+    "validate",
+]
 
 
 class CATPState(TypedDict, total=False):
@@ -104,142 +116,158 @@ def _task(state: CATPState) -> PlanTask:
     return PlanTask(**task)
 
 
-def build_catp_graph(*, checkpointer: Any = None, store: Any = None) -> Any:
-    """Compile the CATP graph (see module docstring)."""
-
-    def plan(state: CATPState, runtime: Runtime[CATPContext]) -> dict[str, Any]:
-        ctx = runtime.context or CATPContext()
-        task = _task(state)
-        planner = ctx.planner or Planner(
-            load_chat_model(ctx.model),
-            _registry(ctx),
-            cost_aware=ctx.cost_aware,
-            max_steps=ctx.max_steps,
-            constrained=ctx.constrained,
+def plan(state: CATPState, runtime: Runtime[CATPContext]) -> dict[str, Any]:
+    """Ask the planner (or ``ctx.planner``) for a plan, avoiding tools that failed."""
+    ctx = runtime.context or CATPContext()
+    task = _task(state)
+    planner = ctx.planner or Planner(
+        load_chat_model(ctx.model),
+        _registry(ctx),
+        cost_aware=ctx.cost_aware,
+        max_steps=ctx.max_steps,
+        constrained=ctx.constrained,
+    )
+    try:
+        result = planner.plan(
+            task,
+            observations=state.get("observations", []),
+            avoid_tools=state.get("avoid_tools", []),
         )
-        try:
-            result = planner.plan(
-                task,
-                observations=state.get("observations", []),
-                avoid_tools=state.get("avoid_tools", []),
-            )
-        except (PlanError, BudgetError) as err:
-            return {"plan": None, "status": "failed", "observations": [str(err)]}
-        calls = state.get("planner_calls", 0) + result.llm_calls
-        if result.plan is None:
-            return {"plan": None, "planner_calls": calls, "observations": result.errors[-1:]}
+    except (PlanError, BudgetError) as err:
+        return {"plan": None, "status": "failed", "observations": [str(err)]}
+    calls = state.get("planner_calls", 0) + result.llm_calls
+    if result.plan is None:
+        return {"plan": None, "planner_calls": calls, "observations": result.errors[-1:]}
+    return {
+        "plan": result.plan.to_text(),
+        "estimated_price": result.estimated_price,
+        "planner_calls": calls,
+        "status": "planned",
+    }
+
+
+def validate(state: CATPState, runtime: Runtime[CATPContext]) -> dict[str, Any]:
+    """Parse the plan against the registry; an invalid plan counts as a replan."""
+    ctx = runtime.context or CATPContext()
+    task = _task(state)
+    if state.get("status") == "failed":
+        return {}
+    try:
+        parse_plan(state.get("plan") or "", _registry(ctx), task.inputs, outputs=task.outputs)
+    except PlanError as err:
         return {
-            "plan": result.plan.to_text(),
-            "estimated_price": result.estimated_price,
-            "planner_calls": calls,
-            "status": "planned",
-        }
-
-    def validate(state: CATPState, runtime: Runtime[CATPContext]) -> dict[str, Any]:
-        ctx = runtime.context or CATPContext()
-        task = _task(state)
-        if state.get("status") == "failed":
-            return {}
-        try:
-            parse_plan(state.get("plan") or "", _registry(ctx), task.inputs, outputs=task.outputs)
-        except PlanError as err:
-            return {
-                "status": "invalid",
-                "replans": state.get("replans", 0) + 1,
-                "observations": [f"the plan was invalid: {err}"],
-            }
-        return {"status": "valid"}
-
-    def after_validate(state: CATPState, runtime: Runtime[CATPContext]) -> str:
-        ctx = runtime.context or CATPContext()
-        if state.get("status") == "valid":
-            return "approve" if ctx.require_approval else "execute"
-        if state.get("status") == "invalid" and state.get("replans", 0) <= ctx.max_replans:
-            return "plan"
-        return "answer"
-
-    def approve(state: CATPState) -> dict[str, Any]:
-        decision = interrupt(
-            {
-                "plan": state["plan"],
-                "estimated_price": state.get("estimated_price"),
-                "ask": "approve with True, reject with False, or send {'plan': edited text}",
-            }
-        )
-        if isinstance(decision, dict) and decision.get("plan"):
-            return {"plan": decision["plan"], "status": "edited"}
-        return {"status": "approved" if decision else "rejected"}
-
-    def after_approve(state: CATPState) -> str:
-        return {"edited": "validate", "approved": "execute"}.get(state["status"], "answer")
-
-    def execute(
-        state: CATPState, runtime: Runtime[CATPContext], config: RunnableConfig
-    ) -> dict[str, Any]:
-        ctx = runtime.context or CATPContext()
-        registry = _registry(ctx)
-        task = _task(state)
-        plan_obj = parse_plan(state["plan"] or "", registry, task.inputs, outputs=task.outputs)
-        thread = str((config.get("configurable") or {}).get("thread_id", "-"))
-        digest = hashlib.sha256(plan_obj.to_text().encode()).hexdigest()[:16]
-        namespace = ("catp", thread, digest)
-        store = runtime.store
-        completed = {}
-        if store is not None:
-            completed = {
-                item.key: decode_value(item.value["value"])
-                for item in store.search(namespace, limit=10_000)
-            }
-
-        def persist(name: str, value: Any) -> None:
-            if store is not None:
-                store.put(namespace, name, {"value": encode_value(value)})
-
-        executor = PlanExecutor(registry, ctx.executor, on_value=persist)
-        inputs = {k: decode_value(v) for k, v in (state.get("inputs") or {}).items()}
-        try:
-            result = run_sync(executor.run(plan_obj, inputs, completed=completed))
-        finally:
-            executor.close()
-        records = [vars(r) for r in result.records.values()]
-        update: dict[str, Any] = {
-            "records": records,
-            "outputs": {k: encode_value(v) for k, v in result.returns.items()},
-            "execution": {
-                **result.summary(),
-                "estimated_price": plan_price(plan_obj, registry, task.input_size),
-            },
-        }
-        if result.ok:
-            return {**update, "status": "done"}
-        failed = [result.records[n] for n in result.failed]
-        notes = [f"step {r.name} ({r.tool}) {r.status}: {r.error}" for r in failed]
-        return {
-            **update,
-            "status": "execution-failed",
+            "status": "invalid",
             "replans": state.get("replans", 0) + 1,
-            "observations": notes,
-            "avoid_tools": [r.tool for r in failed],
+            "observations": [f"the plan was invalid: {err}"],
+        }
+    return {"status": "valid"}
+
+
+def after_validate(state: CATPState, runtime: Runtime[CATPContext]) -> str:
+    """valid -> approve (when asked) or execute; invalid -> plan again (bounded) or answer."""
+    ctx = runtime.context or CATPContext()
+    if state.get("status") == "valid":
+        return "approve" if ctx.require_approval else "execute"
+    if state.get("status") == "invalid" and state.get("replans", 0) <= ctx.max_replans:
+        return "plan"
+    return "answer"
+
+
+def approve(state: CATPState) -> dict[str, Any]:
+    """Pause (``interrupt``) for a person: accept, reject, or send an edited plan."""
+    decision = interrupt(
+        {
+            "plan": state["plan"],
+            "estimated_price": state.get("estimated_price"),
+            "ask": "approve with True, reject with False, or send {'plan': edited text}",
+        }
+    )
+    if isinstance(decision, dict) and decision.get("plan"):
+        return {"plan": decision["plan"], "status": "edited"}
+    return {"status": "approved" if decision else "rejected"}
+
+
+def after_approve(state: CATPState) -> str:
+    """edited -> validate, approved -> execute, rejected -> answer."""
+    return {"edited": "validate", "approved": "execute"}.get(state["status"], "answer")
+
+
+def execute(
+    state: CATPState, runtime: Runtime[CATPContext], config: RunnableConfig
+) -> dict[str, Any]:
+    """Run the plan with the concurrent executor; every finished step's value goes to the
+    store at once, so a resumed run skips it."""
+    ctx = runtime.context or CATPContext()
+    registry = _registry(ctx)
+    task = _task(state)
+    plan_obj = parse_plan(state["plan"] or "", registry, task.inputs, outputs=task.outputs)
+    thread = str((config.get("configurable") or {}).get("thread_id", "-"))
+    digest = hashlib.sha256(plan_obj.to_text().encode()).hexdigest()[:16]
+    namespace = ("catp", thread, digest)
+    store = runtime.store
+    completed = {}
+    if store is not None:
+        completed = {
+            item.key: decode_value(item.value["value"])
+            for item in store.search(namespace, limit=10_000)
         }
 
-    def after_execute(state: CATPState, runtime: Runtime[CATPContext]) -> str:
-        ctx = runtime.context or CATPContext()
-        if state.get("status") == "execution-failed" and state.get("replans", 0) <= ctx.max_replans:
-            return "plan"
-        return "answer"
+    def persist(name: str, value: Any) -> None:
+        if store is not None:
+            store.put(namespace, name, {"value": encode_value(value)})
 
-    def answer(state: CATPState) -> dict[str, Any]:
-        status = state.get("status")
-        final = "done" if status == "done" else ("rejected" if status == "rejected" else "failed")
-        outputs = state.get("outputs") or {}
-        if final == "done":
-            shown = "; ".join(f"{k} = {str(decode_value(v))[:200]}" for k, v in outputs.items())
-            text = f"Completed: {shown}"
-        else:
-            notes = state.get("observations") or ["no plan"]
-            text = f"{final.capitalize()}: {notes[-1]}"
-        return {"status": final, "answer": text}
+    executor = PlanExecutor(registry, ctx.executor, on_value=persist)
+    inputs = {k: decode_value(v) for k, v in (state.get("inputs") or {}).items()}
+    try:
+        result = run_sync(executor.run(plan_obj, inputs, completed=completed))
+    finally:
+        executor.close()
+    records = [vars(r) for r in result.records.values()]
+    update: dict[str, Any] = {
+        "records": records,
+        "outputs": {k: encode_value(v) for k, v in result.returns.items()},
+        "execution": {
+            **result.summary(),
+            "estimated_price": plan_price(plan_obj, registry, task.input_size),
+        },
+    }
+    if result.ok:
+        return {**update, "status": "done"}
+    failed = [result.records[n] for n in result.failed]
+    notes = [f"step {r.name} ({r.tool}) {r.status}: {r.error}" for r in failed]
+    return {
+        **update,
+        "status": "execution-failed",
+        "replans": state.get("replans", 0) + 1,
+        "observations": notes,
+        "avoid_tools": [r.tool for r in failed],
+    }
 
+
+def after_execute(state: CATPState, runtime: Runtime[CATPContext]) -> str:
+    """A failed execution plans again while replans are left; otherwise answer."""
+    ctx = runtime.context or CATPContext()
+    if state.get("status") == "execution-failed" and state.get("replans", 0) <= ctx.max_replans:
+        return "plan"
+    return "answer"
+
+
+def answer(state: CATPState) -> dict[str, Any]:
+    """The final status and a one-line answer (outputs, or the last observation)."""
+    status = state.get("status")
+    final = "done" if status == "done" else ("rejected" if status == "rejected" else "failed")
+    outputs = state.get("outputs") or {}
+    if final == "done":
+        shown = "; ".join(f"{k} = {str(decode_value(v))[:200]}" for k, v in outputs.items())
+        text = f"Completed: {shown}"
+    else:
+        notes = state.get("observations") or ["no plan"]
+        text = f"{final.capitalize()}: {notes[-1]}"
+    return {"status": final, "answer": text}
+
+
+def build_catp_graph(*, checkpointer: Any = None, store: Any = None) -> Any:
+    """Compile the CATP graph (see module docstring): only the wiring."""
     graph = StateGraph(CATPState, context_schema=CATPContext)
     graph.add_node("plan", plan)
     graph.add_node("validate", validate)

@@ -183,3 +183,18 @@ def test_bad_trainer_settings_are_refused(tmp_path):
         _cfg(tmp_path, plans_per_bucket=0)
     with pytest.raises(InputError, match="outside"):
         _cfg(tmp_path, qop_a=2.0)
+
+
+def test_the_catp_benchmark_takes_a_trained_planner_as_an_extra_row(trained, reg, tmp_path):
+    from steergraph.bench.catp import BenchConfig, run_catp_bench
+    from steergraph.testing import ScriptedChatModel
+
+    out, _ = trained
+    llm = ScriptedChatModel(responses=["n = count_words(doc)\nreturn n"], cycle=True)
+    cfg = BenchConfig(levels=(1,), families=("word-count",), oracle_size=2, workers=1,
+                      faults=False, out=tmp_path)  # fmt: skip
+    extra = {"trained": load_planner(out, reg, engine="hf")}
+    report = run_catp_bench(cfg, model=llm, log=lambda _: None, extra_planners=extra)
+    assert list(report["planners"]) == ["random", "cost_unaware", "cost_aware", "trained",
+                                        "oracle"]  # fmt: skip
+    assert report["planners"]["trained"]["invalid_plan_rate"] == 0.0
