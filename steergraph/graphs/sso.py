@@ -50,7 +50,16 @@ from steergraph.errors import InputError
 from steergraph.graphs.policies import require_trainable, round_policy
 from steergraph.graphs.sso_train import train_round, write_datasets, write_jsonl
 
-__all__ = ["SSOContext", "SSOState", "build_sso_graph"]
+__all__ = [
+    "SSOContext",
+    "SSOState",
+    "build_sso_graph",
+    "filter_",
+    "next_round",
+    "sample",
+    "steer",
+    "train",
+]
 
 Variant = Literal["sso", "generator", "dpo"]
 Filters = Literal["sso", "duplicates", "none"]
@@ -155,99 +164,108 @@ def _folder(ctx: SSOContext, k: int) -> Path | None:
     return Path(ctx.workdir) / f"round-{k}" if ctx.workdir else None
 
 
-def build_sso_graph(*, checkpointer: Any = None) -> Any:
-    """Compile the SSO graph (see the module docstring)."""
+def steer(state: SSOState, runtime: Runtime[SSOContext]) -> dict[str, Any]:
+    """Round k's queries, each steered by principles (good and bad system prompts)."""
+    ctx = runtime.context or SSOContext()
+    _check(ctx)
+    k = state.get("round", 0) + 1
+    policy = round_policy(state.get("policy"), ctx.model)
+    if ctx.train_policy:
+        require_trainable(policy)
+    if ctx.filter_mode() == "sso":  # said before sampling, not after
+        require_logprobs(policy)
+    prompts, counts = steer_queries(
+        policy,
+        _round_queries(state, ctx, k),
+        ctx.library or PrincipleLibrary.builtin(),
+        mode=ctx.steer,
+        k=ctx.k,
+        features=ctx.features,
+        seed=ctx.seed + k,
+        progress=ctx.progress,
+    )
+    if (folder := _folder(ctx, k)) is not None:
+        write_jsonl(folder / "prompts.jsonl", prompts)
+    return {"prompts": [p.model_dump() for p in prompts], "steering": counts}
 
-    def steer(state: SSOState, runtime: Runtime[SSOContext]) -> dict[str, Any]:
-        ctx = runtime.context or SSOContext()
-        _check(ctx)
-        k = state.get("round", 0) + 1
-        policy = round_policy(state.get("policy"), ctx.model)
-        if ctx.train_policy:
-            require_trainable(policy)
-        if ctx.filter_mode() == "sso":  # said before sampling, not after
-            require_logprobs(policy)
-        prompts, counts = steer_queries(
-            policy,
-            _round_queries(state, ctx, k),
-            ctx.library or PrincipleLibrary.builtin(),
-            mode=ctx.steer,
-            k=ctx.k,
-            features=ctx.features,
-            seed=ctx.seed + k,
-            progress=ctx.progress,
-        )
-        if (folder := _folder(ctx, k)) is not None:
-            write_jsonl(folder / "prompts.jsonl", prompts)
-        return {"prompts": [p.model_dump() for p in prompts], "steering": counts}
 
-    def sample(state: SSOState, runtime: Runtime[SSOContext]) -> dict[str, Any]:
-        ctx = runtime.context or SSOContext()
-        k = state.get("round", 0) + 1
-        triplets = sample_triplets(
+def sample(state: SSOState, runtime: Runtime[SSOContext]) -> dict[str, Any]:
+    """One (y+, y-, y0) triplet per steered prompt from the round's policy."""
+    ctx = runtime.context or SSOContext()
+    k = state.get("round", 0) + 1
+    triplets = sample_triplets(
+        round_policy(state.get("policy"), ctx.model),
+        [SteeredPrompt.model_validate(p) for p in state["prompts"]],
+        temperature=ctx.temperature,
+        max_new_tokens=ctx.max_new_tokens,
+        seed=ctx.seed + 1000 * k,
+        batch_size=ctx.batch_size,
+        progress=ctx.progress,
+    )
+    if (folder := _folder(ctx, k)) is not None:
+        write_jsonl(folder / "triplets.jsonl", triplets)
+    return {"triplets": [t.model_dump() for t in triplets]}
+
+
+def filter_(state: SSOState, runtime: Runtime[SSOContext]) -> dict[str, Any]:
+    """Keep the triplets that pass the chosen filters (SSO's log-prob gaps, duplicates)."""
+    ctx = runtime.context or SSOContext()
+    k = state.get("round", 0) + 1
+    triplets = [Triplet.model_validate(t) for t in state["triplets"]]
+    mode = ctx.filter_mode()
+    if mode == "none":
+        stage = {"stage": "none", "in": len(triplets), "out": len(triplets), "dropped": {}}
+        report = FilterReport(len(triplets), list(triplets), [stage])
+    else:
+        report = filter_triplets(
             round_policy(state.get("policy"), ctx.model),
-            [SteeredPrompt.model_validate(p) for p in state["prompts"]],
-            temperature=ctx.temperature,
-            max_new_tokens=ctx.max_new_tokens,
-            seed=ctx.seed + 1000 * k,
-            batch_size=ctx.batch_size,
+            triplets,
+            logprob=mode == "sso",
+            order=ctx.order,
             progress=ctx.progress,
         )
-        if (folder := _folder(ctx, k)) is not None:
-            write_jsonl(folder / "triplets.jsonl", triplets)
-        return {"triplets": [t.model_dump() for t in triplets]}
+    stats = {"mode": mode, **report.as_dict()}
+    if (folder := _folder(ctx, k)) is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "filter.json").write_text(json.dumps(stats, indent=2))
+        if report.scored:
+            write_jsonl(folder / "scored.jsonl", report.scored)
+    fields = set(Triplet.model_fields)  # scores stay in scored.jsonl
+    return {"kept": [t.model_dump(include=fields) for t in report.kept], "filter": stats}
 
-    def filter_(state: SSOState, runtime: Runtime[SSOContext]) -> dict[str, Any]:
-        ctx = runtime.context or SSOContext()
-        k = state.get("round", 0) + 1
-        triplets = [Triplet.model_validate(t) for t in state["triplets"]]
-        mode = ctx.filter_mode()
-        if mode == "none":
-            stage = {"stage": "none", "in": len(triplets), "out": len(triplets), "dropped": {}}
-            report = FilterReport(len(triplets), list(triplets), [stage])
-        else:
-            report = filter_triplets(
-                round_policy(state.get("policy"), ctx.model),
-                triplets,
-                logprob=mode == "sso",
-                order=ctx.order,
-                progress=ctx.progress,
-            )
-        stats = {"mode": mode, **report.as_dict()}
-        if (folder := _folder(ctx, k)) is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "filter.json").write_text(json.dumps(stats, indent=2))
-            if report.scored:
-                write_jsonl(folder / "scored.jsonl", report.scored)
-        fields = set(Triplet.model_fields)  # scores stay in scored.jsonl
-        return {"kept": [t.model_dump(include=fields) for t in report.kept], "filter": stats}
 
-    def train(state: SSOState, runtime: Runtime[SSOContext]) -> dict[str, Any]:
-        ctx = runtime.context or SSOContext()
-        k = state.get("round", 0) + 1
-        summary: dict[str, Any] = {
-            "round": k,
-            "policy_in": state.get("policy") or str(getattr(ctx.model, "model_name", ctx.model)),
-            "prompts": len(state.get("prompts") or []),
-            "steering": state.get("steering", {}),
-            "filter": state.get("filter", {}),
-        }
-        update: dict[str, Any] = {"round": k, "status": "done" if k >= ctx.rounds else "next"}
-        if ctx.train_policy:
-            kept = [Triplet.model_validate(t) for t in state.get("kept") or []]
-            policy = round_policy(state.get("policy"), ctx.model)
-            outcome = train_round(policy, kept, ctx, _folder(ctx, k))  # type: ignore[arg-type]
-            summary["train"] = outcome.summary
-            if outcome.policy is not None:
-                update["policy"] = outcome.policy
-        elif (folder := _folder(ctx, k)) is not None:
-            write_datasets(folder, [Triplet.model_validate(t) for t in state.get("kept") or []])
-        update["history"] = [summary]
-        return update
+def train(state: SSOState, runtime: Runtime[SSOContext]) -> dict[str, Any]:
+    """Train the policy on the kept triplets (or write the datasets); record the round."""
+    ctx = runtime.context or SSOContext()
+    k = state.get("round", 0) + 1
+    summary: dict[str, Any] = {
+        "round": k,
+        "policy_in": state.get("policy") or str(getattr(ctx.model, "model_name", ctx.model)),
+        "prompts": len(state.get("prompts") or []),
+        "steering": state.get("steering", {}),
+        "filter": state.get("filter", {}),
+    }
+    update: dict[str, Any] = {"round": k, "status": "done" if k >= ctx.rounds else "next"}
+    if ctx.train_policy:
+        kept = [Triplet.model_validate(t) for t in state.get("kept") or []]
+        policy = round_policy(state.get("policy"), ctx.model)
+        outcome = train_round(policy, kept, ctx, _folder(ctx, k))  # type: ignore[arg-type]
+        summary["train"] = outcome.summary
+        if outcome.policy is not None:
+            update["policy"] = outcome.policy
+    elif (folder := _folder(ctx, k)) is not None:
+        write_datasets(folder, [Triplet.model_validate(t) for t in state.get("kept") or []])
+    update["history"] = [summary]
+    return update
 
-    def next_round(state: SSOState) -> str:
-        return END if state.get("status") == "done" else "steer"
 
+def next_round(state: SSOState) -> str:
+    """Another round, or the end."""
+    return END if state.get("status") == "done" else "steer"
+
+
+def build_sso_graph(*, checkpointer: Any = None) -> Any:
+    """Compile the SSO graph (see the module docstring): only the wiring."""
     graph = StateGraph(SSOState, context_schema=SSOContext)
     graph.add_node("steer", steer)
     graph.add_node("sample", sample)
