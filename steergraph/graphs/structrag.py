@@ -62,8 +62,13 @@ from steergraph.llm.loading import load_chat_model
 __all__ = [
     "StructRAGContext",
     "StructRAGState",
+    "after_structurize",
     "build_structrag_graph",
     "is_empty_structure",
+    "load",
+    "route",
+    "structurize_node",
+    "utilize",
 ]
 
 
@@ -189,163 +194,166 @@ def _check(ctx: StructRAGContext) -> None:
             raise InputError(f"{name} must be >= 1, got {getattr(ctx, name)}", fix="raise it")
 
 
+def load(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str, Any]:
+    """Check the question, read the documents (given or from paths), note unusable ones."""
+    ctx = runtime.context or StructRAGContext()
+    _check(ctx)
+    start = time.perf_counter()
+    raw_question = state.get("question")
+    if raw_question is not None and not isinstance(raw_question, str):
+        raise InputError("the question must be a string", fix="pass {'question': '...'}")
+    question = (raw_question or "").strip()
+    if not question:
+        raise InputError("the question is empty", fix="pass {'question': '...'}")
+    issues: list[dict[str, Any]] = []
+    if state.get("documents") and state.get("paths"):
+        raise InputError(
+            "both documents and paths were given", fix="pass one of them (load files first)"
+        )
+    if state.get("documents"):
+        docs = _given_docs(state["documents"])
+    elif state.get("paths"):
+        docs, found = load_documents([Path(p) for p in state["paths"]])
+        issues = [i.model_dump() for i in found]
+    else:
+        raise InputError(
+            "no documents to answer from",
+            fix="pass {'documents': [...]} (id, title, text) or {'paths': [...]}",
+        )
+    llm = load_chat_model(ctx.model)
+    window = context_tokens(llm)
+    for doc in docs:
+        # cheap bound first: a text of at most `window` characters has at most
+        # `window` tokens; only longer ones are tokenized
+        if len(doc.text) > window and count_tokens(llm, doc.text) > window:
+            issues.append(
+                {
+                    "source": doc.title,
+                    "problem": f"longer than the model's {window}-token window; "
+                    "it is chunked and retrieved from, not read whole",
+                }
+            )
+    return {
+        "question": question,
+        "documents": [d.model_dump() for d in docs],
+        "doc_issues": issues,
+        "fallbacks": [],
+        "structure_info": [],
+        "timings": _timing({}, "load", start, documents=len(docs)),
+    }
+
+
+def route(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str, Any]:
+    """The structure to build: forced by the context or chosen by the router."""
+    ctx = runtime.context or StructRAGContext()
+    start = time.perf_counter()
+    if ctx.structure is not None:
+        decision = {"structure": ctx.structure, "fallback": None, "forced": True}
+    else:
+        router = Router(load_chat_model(model_spec(ctx.router_model or ctx.model)))
+        result = router.route(state["question"], [d.title for d in _docs(state)])
+        decision = {**result.model_dump(), "forced": False}
+    fallbacks = [f"router: {decision['fallback']}"] if decision.get("fallback") else []
+    return {
+        "route": decision,
+        "fallbacks": [*state.get("fallbacks", []), *fallbacks],
+        "timings": _timing(state, "route", start, structure=decision["structure"]),
+    }
+
+
+def structurize_node(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str, Any]:
+    """Build the routed structure; an empty or fallen-back one is recorded and rerouted."""
+    ctx = runtime.context or StructRAGContext()
+    start = time.perf_counter()
+    kind = state["route"]["structure"]
+    docs = _docs(state)
+    retriever = Retriever(docs, ctx.embeddings)
+    result = structurize(
+        kind,
+        state["question"],
+        docs,
+        load_chat_model(ctx.model),
+        mode=ctx.mode,
+        retriever=retriever,
+        max_docs=ctx.max_docs,
+        chunk_k=ctx.chunk_k,
+        max_llm_chunks=ctx.max_llm_chunks,
+        max_input_tokens=ctx.max_input_tokens,
+    )
+    structure = result.structure.model_dump()
+    info = {
+        "kind": kind,
+        "built_by": result.built_by,
+        "issues": result.issues,
+        "llm_calls": result.llm_calls,
+    }
+    update: dict[str, Any] = {
+        "structure": structure,
+        "structure_info": [*state.get("structure_info", []), info],
+        "timings": _timing(state, "structurize", start, structure=kind, llm_calls=result.llm_calls),
+    }
+    why = "; ".join(result.issues[-3:]) or "nothing found"
+    fallback = None
+    if structure["kind"] != kind:  # the structurizer fell back by itself
+        update["route"] = {**state["route"], "structure": structure["kind"], "from": kind}
+        fallback = f"{kind} structurizer returned {structure['kind']} ({why})"
+    elif is_empty_structure(structure) and kind != "chunk":
+        update["route"] = {**state["route"], "structure": "chunk", "from": kind}
+        fallback = f"{kind} structure came out empty ({why}); used chunk"
+    if fallback:
+        update["fallbacks"] = [*state.get("fallbacks", []), fallback]
+    return update
+
+
+def after_structurize(state: StructRAGState) -> str:
+    """Build again when the structurizer fell back to another kind; else utilize."""
+    if state["route"]["structure"] != state["structure"].get("kind"):
+        return "structurize"
+    return "utilize"
+
+
+def utilize(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str, Any]:
+    """Answer from the structure (exact computation where it can) and gather metadata."""
+    ctx = runtime.context or StructRAGContext()
+    start = time.perf_counter()
+    utilizer = Utilizer(
+        load_chat_model(ctx.model),
+        exact=ctx.exact,
+        max_subquestions=ctx.max_subquestions,
+        max_context_tokens=ctx.max_context_tokens,
+        max_new_tokens=ctx.max_new_tokens,
+    )
+    result = utilizer.answer(state["question"], structure_from_dict(state["structure"]))
+    all_timings = _timing(state, "utilize", start, method=result.method, llm_calls=result.llm_calls)
+    route = state["route"]
+    passes = state.get("structure_info", [])
+    metadata = {
+        "structure": state["structure"]["kind"],
+        "routed": route.get("from", route["structure"]),
+        "forced": route.get("forced", False),
+        "method": result.method,
+        "computation": result.computation,
+        "subquestions": result.subquestions,
+        "fallbacks": state.get("fallbacks", []),
+        "document_issues": state.get("doc_issues", []),
+        "structure_issues": [i for p in passes for i in p["issues"]],
+        "utilizer_issues": result.issues,
+        "built_by": passes[-1]["built_by"] if passes else {},
+        "documents": len(state.get("documents") or []),
+        "llm_calls": int(not route.get("forced", False))
+        + sum(int(t.get("llm_calls", 0)) for t in all_timings),
+        "seconds": round(sum(t["seconds"] for t in all_timings), 3),
+    }
+    return {
+        "answer": result.answer,
+        "result": result.model_dump(),
+        "metadata": metadata,
+        "timings": all_timings,
+    }
+
+
 def build_structrag_graph(*, checkpointer: Any = None) -> Any:
-    """Compile the StructRAG graph (see the module docstring)."""
-
-    def load(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str, Any]:
-        ctx = runtime.context or StructRAGContext()
-        _check(ctx)
-        start = time.perf_counter()
-        raw_question = state.get("question")
-        if raw_question is not None and not isinstance(raw_question, str):
-            raise InputError("the question must be a string", fix="pass {'question': '...'}")
-        question = (raw_question or "").strip()
-        if not question:
-            raise InputError("the question is empty", fix="pass {'question': '...'}")
-        issues: list[dict[str, Any]] = []
-        if state.get("documents") and state.get("paths"):
-            raise InputError(
-                "both documents and paths were given", fix="pass one of them (load files first)"
-            )
-        if state.get("documents"):
-            docs = _given_docs(state["documents"])
-        elif state.get("paths"):
-            docs, found = load_documents([Path(p) for p in state["paths"]])
-            issues = [i.model_dump() for i in found]
-        else:
-            raise InputError(
-                "no documents to answer from",
-                fix="pass {'documents': [...]} (id, title, text) or {'paths': [...]}",
-            )
-        llm = load_chat_model(ctx.model)
-        window = context_tokens(llm)
-        for doc in docs:
-            # cheap bound first: a text of at most `window` characters has at most
-            # `window` tokens; only longer ones are tokenized
-            if len(doc.text) > window and count_tokens(llm, doc.text) > window:
-                issues.append(
-                    {
-                        "source": doc.title,
-                        "problem": f"longer than the model's {window}-token window; "
-                        "it is chunked and retrieved from, not read whole",
-                    }
-                )
-        return {
-            "question": question,
-            "documents": [d.model_dump() for d in docs],
-            "doc_issues": issues,
-            "fallbacks": [],
-            "structure_info": [],
-            "timings": _timing({}, "load", start, documents=len(docs)),
-        }
-
-    def route(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str, Any]:
-        ctx = runtime.context or StructRAGContext()
-        start = time.perf_counter()
-        if ctx.structure is not None:
-            decision = {"structure": ctx.structure, "fallback": None, "forced": True}
-        else:
-            router = Router(load_chat_model(model_spec(ctx.router_model or ctx.model)))
-            result = router.route(state["question"], [d.title for d in _docs(state)])
-            decision = {**result.model_dump(), "forced": False}
-        fallbacks = [f"router: {decision['fallback']}"] if decision.get("fallback") else []
-        return {
-            "route": decision,
-            "fallbacks": [*state.get("fallbacks", []), *fallbacks],
-            "timings": _timing(state, "route", start, structure=decision["structure"]),
-        }
-
-    def structurize_node(
-        state: StructRAGState, runtime: Runtime[StructRAGContext]
-    ) -> dict[str, Any]:
-        ctx = runtime.context or StructRAGContext()
-        start = time.perf_counter()
-        kind = state["route"]["structure"]
-        docs = _docs(state)
-        retriever = Retriever(docs, ctx.embeddings)
-        result = structurize(
-            kind,
-            state["question"],
-            docs,
-            load_chat_model(ctx.model),
-            mode=ctx.mode,
-            retriever=retriever,
-            max_docs=ctx.max_docs,
-            chunk_k=ctx.chunk_k,
-            max_llm_chunks=ctx.max_llm_chunks,
-            max_input_tokens=ctx.max_input_tokens,
-        )
-        structure = result.structure.model_dump()
-        info = {
-            "kind": kind,
-            "built_by": result.built_by,
-            "issues": result.issues,
-            "llm_calls": result.llm_calls,
-        }
-        update: dict[str, Any] = {
-            "structure": structure,
-            "structure_info": [*state.get("structure_info", []), info],
-            "timings": _timing(
-                state, "structurize", start, structure=kind, llm_calls=result.llm_calls
-            ),
-        }
-        why = "; ".join(result.issues[-3:]) or "nothing found"
-        fallback = None
-        if structure["kind"] != kind:  # the structurizer fell back by itself
-            update["route"] = {**state["route"], "structure": structure["kind"], "from": kind}
-            fallback = f"{kind} structurizer returned {structure['kind']} ({why})"
-        elif is_empty_structure(structure) and kind != "chunk":
-            update["route"] = {**state["route"], "structure": "chunk", "from": kind}
-            fallback = f"{kind} structure came out empty ({why}); used chunk"
-        if fallback:
-            update["fallbacks"] = [*state.get("fallbacks", []), fallback]
-        return update
-
-    def after_structurize(state: StructRAGState) -> str:
-        if state["route"]["structure"] != state["structure"].get("kind"):
-            return "structurize"
-        return "utilize"
-
-    def utilize(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str, Any]:
-        ctx = runtime.context or StructRAGContext()
-        start = time.perf_counter()
-        utilizer = Utilizer(
-            load_chat_model(ctx.model),
-            exact=ctx.exact,
-            max_subquestions=ctx.max_subquestions,
-            max_context_tokens=ctx.max_context_tokens,
-            max_new_tokens=ctx.max_new_tokens,
-        )
-        result = utilizer.answer(state["question"], structure_from_dict(state["structure"]))
-        all_timings = _timing(
-            state, "utilize", start, method=result.method, llm_calls=result.llm_calls
-        )
-        route = state["route"]
-        passes = state.get("structure_info", [])
-        metadata = {
-            "structure": state["structure"]["kind"],
-            "routed": route.get("from", route["structure"]),
-            "forced": route.get("forced", False),
-            "method": result.method,
-            "computation": result.computation,
-            "subquestions": result.subquestions,
-            "fallbacks": state.get("fallbacks", []),
-            "document_issues": state.get("doc_issues", []),
-            "structure_issues": [i for p in passes for i in p["issues"]],
-            "utilizer_issues": result.issues,
-            "built_by": passes[-1]["built_by"] if passes else {},
-            "documents": len(state.get("documents") or []),
-            "llm_calls": int(not route.get("forced", False))
-            + sum(int(t.get("llm_calls", 0)) for t in all_timings),
-            "seconds": round(sum(t["seconds"] for t in all_timings), 3),
-        }
-        return {
-            "answer": result.answer,
-            "result": result.model_dump(),
-            "metadata": metadata,
-            "timings": all_timings,
-        }
-
+    """Compile the StructRAG graph (see the module docstring): only the wiring."""
     graph = StateGraph(StructRAGState, context_schema=StructRAGContext)
     graph.add_node("load", load)
     graph.add_node("route", route)

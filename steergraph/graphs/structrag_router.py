@@ -49,8 +49,14 @@ __all__ = [
     "RouterTrainingContext",
     "RouterTrainingState",
     "build_structrag_router_graph",
+    "evaluate",
+    "judge",
+    "more",
+    "simulate",
     "simulate_task",
     "structures_for",
+    "synthesize",
+    "train",
 ]
 
 
@@ -165,140 +171,150 @@ def simulate_task(task: StructTask, structure: str, ctx: RouterTrainingContext) 
     }
 
 
-def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
-    """Compile the router-training graph (see the module docstring)."""
-
-    def synthesize(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
-        ctx = runtime.context or RouterTrainingContext()
-        if ctx.batch < 1:
-            raise InputError(f"batch must be >= 1, got {ctx.batch}", fix="pass batch=1 or more")
-        unknown = sorted((set(ctx.structures) | set(ctx.contrast or ())) - set(STRUCTURE_TYPES))
-        if unknown or len(ctx.structures) < 2:
-            raise InputError(
-                f"structures {list(ctx.structures)} cannot be compared",
-                fix=f"pass two or more of {', '.join(STRUCTURE_TYPES)}",
-            )
-        if state.get("tasks"):
-            tasks = _tasks(state["tasks"])
-            held_out = _tasks(state.get("eval_tasks"))
-        else:
-            train, held_out = split_tasks(
-                structrag_tasks(ctx.n_per_family, seed=ctx.seed, families=ctx.families)
-            )
-            tasks = train
-            if state.get("eval_tasks"):
-                held_out = _tasks(state["eval_tasks"])
-        _check_disjoint(tasks, held_out)
-        return {
-            "tasks": [t.model_dump() for t in tasks],
-            "eval_tasks": [t.model_dump() for t in held_out],
-            "cursor": 0,
-            "simulations": [],
-            "status": "synthesized",
-        }
-
-    def simulate(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
-        ctx = runtime.context or RouterTrainingContext()
-        tasks = _tasks(state["tasks"])
-        cursor = state.get("cursor", 0)
-        batch = tasks[cursor : cursor + ctx.batch]
-        sims = [simulate_task(t, s, ctx) for t in batch for s in structures_for(t, ctx)]
-        if ctx.progress:
-            done = min(cursor + ctx.batch, len(tasks))
-            print(
-                f"simulated {done}/{len(tasks)} tasks",
-                flush=True,
-            )
-        return {
-            "simulations": [*state.get("simulations", []), *sims],
-            "cursor": cursor + len(batch),
-            "status": "simulating",
-        }
-
-    def more(state: RouterTrainingState) -> str:
-        return "simulate" if state.get("cursor", 0) < len(state["tasks"]) else "judge"
-
-    def judge(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
-        from steergraph.training.structrag import judge_counts, router_preferences
-
-        ctx = runtime.context or RouterTrainingContext()
-        sims = state.get("simulations") or []
-        folder = Path(ctx.workdir) if ctx.workdir else None
-        if folder is not None:  # the simulations first: they survive a judging failure
-            folder.mkdir(parents=True, exist_ok=True)
-            with (folder / "simulations.jsonl").open("w") as fh:
-                fh.writelines(json.dumps(s) + "\n" for s in sims)
-        try:
-            pairs = router_preferences(sims)
-        except InputError:  # nothing to prefer (no simulations, or all equal and none designed)
-            pairs = None
-        wins: dict[str, list[float]] = {}
-        for sim in sims:
-            wins.setdefault(sim["structure"], []).append(float(sim["f1"]))
-        summary = {
-            **judge_counts(sims),
-            "pairs": len(pairs) if pairs is not None else 0,
-            "mean_f1_by_structure": {k: round(sum(v) / len(v), 4) for k, v in wins.items()},
-        }
-        if folder is not None and pairs is not None:
-            pairs.to_json(str(folder / "router_pairs.jsonl"))
-            summary["pairs_file"] = str(folder / "router_pairs.jsonl")
-        return {"judged": summary, "status": "judged"}
-
-    def train(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
-        from steergraph.training.structrag import router_preferences, train_router
-
-        ctx = runtime.context or RouterTrainingContext()
-        if not ctx.train:
-            return {"trained": {"skipped": "train=False"}, "status": "judged"}
-        if not (state.get("judged") or {}).get("pairs"):
-            return {"trained": {"skipped": "no preference pairs"}, "status": "judged"}
-        if not ctx.workdir:
-            raise InputError("training the router needs a workdir", fix="pass workdir=...")
-        from steergraph.llm.embedded import DEFAULT_MODEL
-        from steergraph.llm.engines.hf_weights import load_hf_model
-
-        model, tok, _ = load_hf_model(ctx.router or DEFAULT_MODEL)
-        out = Path(ctx.workdir) / "router"
-        result = train_router(
-            (model, tok),
-            router_preferences(state.get("simulations") or []),
-            output_dir=out,
-            **ctx.train_config,
+def synthesize(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
+    """Check the settings; the training and held-out tasks (given or synthesized)."""
+    ctx = runtime.context or RouterTrainingContext()
+    if ctx.batch < 1:
+        raise InputError(f"batch must be >= 1, got {ctx.batch}", fix="pass batch=1 or more")
+    unknown = sorted((set(ctx.structures) | set(ctx.contrast or ())) - set(STRUCTURE_TYPES))
+    if unknown or len(ctx.structures) < 2:
+        raise InputError(
+            f"structures {list(ctx.structures)} cannot be compared",
+            fix=f"pass two or more of {', '.join(STRUCTURE_TYPES)}",
         )
-        if ctx.export:
-            from steergraph.llm.gguf_export import export_gguf
-
-            export_gguf(out, dtype="f16")
-        return {
-            "trained": {
-                "router": str(out),
-                "steps": result.steps,
-                "seconds": round(result.train_seconds, 1),
-                "losses": result.losses,
-            },
-            "status": "trained",
-        }
-
-    def evaluate(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
-        from steergraph.training.structrag import router_accuracy
-
-        ctx = runtime.context or RouterTrainingContext()
+    if state.get("tasks"):
+        tasks = _tasks(state["tasks"])
         held_out = _tasks(state.get("eval_tasks"))
-        if not held_out:
-            return {"accuracy": {}, "status": "done"}
-        # "before" is the model that is trained (its base weights), or the routing model
-        base = (f"local:{ctx.router}" if ctx.router else "local") if ctx.train else ctx.model
-        before_model = load_chat_model(base)
-        accuracy = {"before": router_accuracy(before_model, held_out)}
-        router = (state.get("trained") or {}).get("router")
-        if router:
-            from steergraph.llm.local import LocalChatModel
+    else:
+        tasks, held_out = split_tasks(
+            structrag_tasks(ctx.n_per_family, seed=ctx.seed, families=ctx.families)
+        )
+        if state.get("eval_tasks"):
+            held_out = _tasks(state["eval_tasks"])
+    _check_disjoint(tasks, held_out)
+    return {
+        "tasks": [t.model_dump() for t in tasks],
+        "eval_tasks": [t.model_dump() for t in held_out],
+        "cursor": 0,
+        "simulations": [],
+        "status": "synthesized",
+    }
 
-            after_model = LocalChatModel.from_pretrained(router)
-            accuracy["after"] = router_accuracy(after_model, held_out)
-        return {"accuracy": accuracy, "status": "done"}
 
+def simulate(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
+    """Answer the next batch of tasks with each candidate structure (scored by F1)."""
+    ctx = runtime.context or RouterTrainingContext()
+    tasks = _tasks(state["tasks"])
+    cursor = state.get("cursor", 0)
+    batch = tasks[cursor : cursor + ctx.batch]
+    sims = [simulate_task(t, s, ctx) for t in batch for s in structures_for(t, ctx)]
+    if ctx.progress:
+        done = min(cursor + ctx.batch, len(tasks))
+        print(
+            f"simulated {done}/{len(tasks)} tasks",
+            flush=True,
+        )
+    return {
+        "simulations": [*state.get("simulations", []), *sims],
+        "cursor": cursor + len(batch),
+        "status": "simulating",
+    }
+
+
+def more(state: RouterTrainingState) -> str:
+    """Another batch to simulate, or judge."""
+    return "simulate" if state.get("cursor", 0) < len(state["tasks"]) else "judge"
+
+
+def judge(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
+    """Preference pairs from the simulations (written first: they survive a failure)."""
+    from steergraph.training.structrag import judge_counts, router_preferences
+
+    ctx = runtime.context or RouterTrainingContext()
+    sims = state.get("simulations") or []
+    folder = Path(ctx.workdir) if ctx.workdir else None
+    if folder is not None:  # the simulations first: they survive a judging failure
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / "simulations.jsonl").open("w") as fh:
+            fh.writelines(json.dumps(s) + "\n" for s in sims)
+    try:
+        pairs = router_preferences(sims)
+    except InputError:  # nothing to prefer (no simulations, or all equal and none designed)
+        pairs = None
+    wins: dict[str, list[float]] = {}
+    for sim in sims:
+        wins.setdefault(sim["structure"], []).append(float(sim["f1"]))
+    summary = {
+        **judge_counts(sims),
+        "pairs": len(pairs) if pairs is not None else 0,
+        "mean_f1_by_structure": {k: round(sum(v) / len(v), 4) for k, v in wins.items()},
+    }
+    if folder is not None and pairs is not None:
+        pairs.to_json(str(folder / "router_pairs.jsonl"))
+        summary["pairs_file"] = str(folder / "router_pairs.jsonl")
+    return {"judged": summary, "status": "judged"}
+
+
+def train(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
+    """DPO-train the router on the pairs (skipped, and said, when there is nothing)."""
+    from steergraph.training.structrag import router_preferences, train_router
+
+    ctx = runtime.context or RouterTrainingContext()
+    if not ctx.train:
+        return {"trained": {"skipped": "train=False"}, "status": "judged"}
+    if not (state.get("judged") or {}).get("pairs"):
+        return {"trained": {"skipped": "no preference pairs"}, "status": "judged"}
+    if not ctx.workdir:
+        raise InputError("training the router needs a workdir", fix="pass workdir=...")
+    from steergraph.llm.embedded import DEFAULT_MODEL
+    from steergraph.llm.engines.hf_weights import load_hf_model
+
+    model, tok, _ = load_hf_model(ctx.router or DEFAULT_MODEL)
+    out = Path(ctx.workdir) / "router"
+    result = train_router(
+        (model, tok),
+        router_preferences(state.get("simulations") or []),
+        output_dir=out,
+        **ctx.train_config,
+    )
+    if ctx.export:
+        from steergraph.llm.gguf_export import export_gguf
+
+        export_gguf(out, dtype="f16")
+    return {
+        "trained": {
+            "router": str(out),
+            "steps": result.steps,
+            "seconds": round(result.train_seconds, 1),
+            "losses": result.losses,
+        },
+        "status": "trained",
+    }
+
+
+def evaluate(state: RouterTrainingState, runtime: Runtime[RouterTrainingContext]) -> dict:
+    """Routing accuracy on the held-out tasks, before and after training."""
+    from steergraph.training.structrag import router_accuracy
+
+    ctx = runtime.context or RouterTrainingContext()
+    held_out = _tasks(state.get("eval_tasks"))
+    if not held_out:
+        return {"accuracy": {}, "status": "done"}
+    # "before" is the model that is trained (its base weights), or the routing model
+    base = (f"local:{ctx.router}" if ctx.router else "local") if ctx.train else ctx.model
+    before_model = load_chat_model(base)
+    accuracy = {"before": router_accuracy(before_model, held_out)}
+    router = (state.get("trained") or {}).get("router")
+    if router:
+        from steergraph.llm.local import LocalChatModel
+
+        after_model = LocalChatModel.from_pretrained(router)
+        accuracy["after"] = router_accuracy(after_model, held_out)
+    return {"accuracy": accuracy, "status": "done"}
+
+
+def build_structrag_router_graph(*, checkpointer: Any = None) -> Any:
+    """Compile the router-training graph (see the module docstring): only the wiring."""
     graph = StateGraph(RouterTrainingState, context_schema=RouterTrainingContext)
     graph.add_node("synthesize", synthesize)
     graph.add_node("simulate", simulate)
