@@ -20,7 +20,9 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -43,7 +45,13 @@ __all__ = [
     "DemoContext",
     "DemoState",
     "FinalAnswer",
+    "act",
+    "after_act",
+    "after_route",
+    "answer",
     "build_demo_graph",
+    "collect",
+    "route",
     "run_demo",
 ]
 
@@ -76,60 +84,79 @@ def _model(runtime: Runtime[DemoContext]) -> BaseChatModel:
     return load_chat_model(ctx.model)
 
 
-def build_demo_graph(*, tools: list[BaseTool] | None = None, checkpointer: Any = None) -> Any:
-    """Compile the demo graph over ``tools`` (default: calculator and word_count)."""
-    tools = list(tools or BASIC_TOOLS)
-    names = [t.name for t in tools]
-    route_schema = create_model(
+@functools.lru_cache(maxsize=16)
+def _route_schema(names: tuple[str, ...]) -> type[BaseModel]:
+    return create_model(
         "Route",
         tool=(Literal[(*names, "none")], Field(description="the tool that answers the question")),  # type: ignore[valid-type]
     )
+
+
+def route(
+    state: DemoState, runtime: Runtime[DemoContext], *, tools: Sequence[BaseTool] = BASIC_TOOLS
+) -> dict[str, Any]:
+    """Ask the model (structured output) which of ``tools`` answers the question, or none."""
     catalogue = "\n".join(f"- {t.name}: {t.description}" for t in tools)
+    prompt = [
+        SystemMessage(f"Pick the tool that answers the question, or none.\nTools:\n{catalogue}"),
+        HumanMessage(state["question"]),
+    ]
+    schema = _route_schema(tuple(t.name for t in tools))
+    choice = structured_model(_model(runtime), schema).invoke(prompt)
+    return {"tool": choice.tool, "messages": [HumanMessage(state["question"])]}
 
-    def route(state: DemoState, runtime: Runtime[DemoContext]) -> dict[str, Any]:
-        prompt = [
-            SystemMessage(
-                f"Pick the tool that answers the question, or none.\nTools:\n{catalogue}"
-            ),
-            HumanMessage(state["question"]),
-        ]
-        choice = structured_model(_model(runtime), route_schema).invoke(prompt)
-        return {"tool": choice.tool, "messages": [HumanMessage(state["question"])]}
 
-    def act(state: DemoState, runtime: Runtime[DemoContext]) -> dict[str, Any]:
-        llm = _model(runtime).bind_tools(tools, tool_choice=state["tool"])
-        return {"messages": [llm.invoke(state["messages"])]}
+def act(
+    state: DemoState, runtime: Runtime[DemoContext], *, tools: Sequence[BaseTool] = BASIC_TOOLS
+) -> dict[str, Any]:
+    """Make the model write a call to the chosen tool (forced, schema-valid)."""
+    llm = _model(runtime).bind_tools(list(tools), tool_choice=state["tool"])
+    return {"messages": [llm.invoke(state["messages"])]}
 
-    def collect(state: DemoState) -> dict[str, Any]:
-        results = [m.content for m in state["messages"] if isinstance(m, ToolMessage)]
-        return {"tool_results": [str(r) for r in results[-1:]]}
 
-    def answer(state: DemoState, runtime: Runtime[DemoContext]) -> dict[str, Any]:
-        facts = "; ".join(state.get("tool_results", []))
-        prompt = [
-            SystemMessage(
-                "Answer the question in a few words." + (f" Tool result: {facts}" if facts else "")
-            ),
-            HumanMessage(state["question"]),
-        ]
-        final = structured_model(_model(runtime), FinalAnswer).invoke(prompt)
-        return {"answer": final.model_dump(), "messages": [AIMessage(final.answer)]}
+def collect(state: DemoState) -> dict[str, Any]:
+    """The last tool result, as text."""
+    results = [m.content for m in state["messages"] if isinstance(m, ToolMessage)]
+    return {"tool_results": [str(r) for r in results[-1:]]}
 
-    def after_route(state: DemoState) -> str:
-        return "act" if state.get("tool") in names else "answer"
 
-    def after_act(state: DemoState) -> str:
-        last = state["messages"][-1]
-        return "tools" if isinstance(last, AIMessage) and last.tool_calls else "answer"
+def answer(state: DemoState, runtime: Runtime[DemoContext]) -> dict[str, Any]:
+    """The final answer as a :class:`FinalAnswer`, given the tool result if any."""
+    facts = "; ".join(state.get("tool_results", []))
+    prompt = [
+        SystemMessage(
+            "Answer the question in a few words." + (f" Tool result: {facts}" if facts else "")
+        ),
+        HumanMessage(state["question"]),
+    ]
+    final = structured_model(_model(runtime), FinalAnswer).invoke(prompt)
+    return {"answer": final.model_dump(), "messages": [AIMessage(final.answer)]}
 
+
+def after_route(state: DemoState, *, tools: Sequence[BaseTool] = BASIC_TOOLS) -> str:
+    """A known tool -> act; none -> answer."""
+    return "act" if state.get("tool") in {t.name for t in tools} else "answer"
+
+
+def after_act(state: DemoState) -> str:
+    """A tool call -> run it; otherwise answer."""
+    last = state["messages"][-1]
+    return "tools" if isinstance(last, AIMessage) and last.tool_calls else "answer"
+
+
+def build_demo_graph(*, tools: list[BaseTool] | None = None, checkpointer: Any = None) -> Any:
+    """Compile the demo graph over ``tools`` (default: calculator and word_count): only the
+    wiring (the nodes that need the tools get them bound)."""
+    tools = list(tools or BASIC_TOOLS)
     graph = StateGraph(DemoState, context_schema=DemoContext)
-    graph.add_node("route", route)
-    graph.add_node("act", act)
+    graph.add_node("route", functools.partial(route, tools=tools))
+    graph.add_node("act", functools.partial(act, tools=tools))
     graph.add_node("tools", ToolNode(tools, handle_tool_errors=True))
     graph.add_node("collect", collect)
     graph.add_node("answer", answer)
     graph.add_edge(START, "route")
-    graph.add_conditional_edges("route", after_route, ["act", "answer"])
+    graph.add_conditional_edges("route", functools.partial(after_route, tools=tools),
+                                ["act", "answer"])  # fmt: skip
     graph.add_conditional_edges("act", after_act, ["tools", "answer"])
     graph.add_edge("tools", "collect")
     graph.add_edge("collect", "answer")

@@ -53,6 +53,10 @@ __all__ = [
     "build_verify_graph",
     "default_eval_verifier",
     "default_verifier",
+    "feedback",
+    "next_round",
+    "search",
+    "verify",
 ]
 
 FeedbackMode = Literal["none", "sft", "dpo", "grpo"]
@@ -196,91 +200,109 @@ async def _search_all(
             bar.close()
 
 
-def build_verify_graph(*, checkpointer: Any = None) -> Any:
-    """Compile the search -> verify -> feedback graph (see module docstring)."""
+def search(state: VerifyState, runtime: Runtime[VerifyContext]) -> dict[str, Any]:
+    """Search every problem with the round's policy (best-of-n, self-consistency, ...)."""
+    ctx = runtime.context or VerifyContext()
+    if ctx.rounds < 1:
+        raise InputError(f"rounds must be >= 1, got {ctx.rounds}", fix="pass rounds=1 or more")
+    llm = _policy(state, ctx)
+    results = run_sync(_search_all(llm, _problems(state), ctx))
+    return {
+        "searched": [r.model_dump() for r in results],
+        "status": "searched",
+        "summary": _describe(llm, state.get("policy")),
+    }
 
-    def search(state: VerifyState, runtime: Runtime[VerifyContext]) -> dict[str, Any]:
-        ctx = runtime.context or VerifyContext()
-        if ctx.rounds < 1:
-            raise InputError(f"rounds must be >= 1, got {ctx.rounds}", fix="pass rounds=1 or more")
-        llm = _policy(state, ctx)
-        results = run_sync(_search_all(llm, _problems(state), ctx))
+
+async def _evaluate(
+    problems: list[Problem], results: list[SearchResult], ctx: VerifyContext
+) -> list[dict[str, Any]]:
+    """Each selected answer through the evaluation verifier (hidden tests, reference)."""
+    gate = asyncio.Semaphore(max(1, ctx.concurrency))
+
+    async def one(p: Problem, r: SearchResult) -> dict[str, Any]:
+        async with gate:
+            verdict = await default_eval_verifier(p, ctx).averify(p, r.answer)
         return {
-            "searched": [r.model_dump() for r in results],
-            "status": "searched",
-            "summary": _describe(llm, state.get("policy")),
+            "problem_id": p.id,
+            "passed": bool(verdict.passed),
+            "value": verdict.value,
+            "error": verdict.error,
         }
 
-    def verify(state: VerifyState, runtime: Runtime[VerifyContext]) -> dict[str, Any]:
-        ctx = runtime.context or VerifyContext()
-        problems = _problems(state)
-        results = [SearchResult.model_validate(r) for r in state["searched"]]
+    return list(await asyncio.gather(*(one(p, r) for p, r in zip(problems, results))))
 
-        gate = asyncio.Semaphore(max(1, ctx.concurrency))
 
-        async def evaluate() -> list[dict[str, Any]]:
-            async def one(p: Problem, r: SearchResult) -> dict[str, Any]:
-                async with gate:
-                    verdict = await default_eval_verifier(p, ctx).averify(p, r.answer)
-                return {
-                    "problem_id": p.id,
-                    "passed": bool(verdict.passed),
-                    "value": verdict.value,
-                    "error": verdict.error,
-                }
-
-            return list(await asyncio.gather(*(one(p, r) for p, r in zip(problems, results))))
-
-        evaluated = run_sync(evaluate())
-        n = max(len(results), 1)
-        summary = {
-            **(state.get("summary") or {}),
-            "round": state.get("round", 0) + 1,
-            "search_errors": sum(bool(r.details.get("error")) for r in results),
-            "selection_reads_reference": ctx.verifier is None
-            and any(not (p.tests or p.entry_point) for p in problems),
-            "problems": len(results),
-            "candidates": sum(len(r.candidates) for r in results),
-            "generations": sum(r.generations for r in results),
-            "search_seconds": round(sum(r.seconds for r in results), 3),
-            "selected_pass_rate": sum(
-                bool(r.selected and r.selected.verdict and r.selected.verdict.passed)
-                for r in results
-            )
-            / n,
-            "any_pass_rate": sum(
-                any(c.verdict is not None and c.verdict.passed for c in r.candidates)
-                for r in results
-            )
-            / n,
-            "eval_pass_rate": sum(e["passed"] for e in evaluated) / n,
-        }
-        return {"evaluated": evaluated, "status": "verified", "summary": summary}
-
-    def feedback(state: VerifyState, runtime: Runtime[VerifyContext]) -> dict[str, Any]:
-        ctx = runtime.context or VerifyContext()
-        k = state.get("round", 0) + 1
-        problems = _problems(state)
-        results = [SearchResult.model_validate(r) for r in state["searched"]]
-        workdir = Path(ctx.workdir) / f"round-{k}" if ctx.workdir else None
-        outcome = apply_feedback(
-            _policy(state, ctx),
-            ctx.strategy,
-            problems,
-            results,
-            ctx,
-            workdir,
-            verifier_for=lambda p: ctx.verifier or default_verifier(p),
+def _round_summary(
+    state: VerifyState,
+    ctx: VerifyContext,
+    problems: list[Problem],
+    results: list[SearchResult],
+    evaluated: list[dict[str, Any]],
+) -> dict[str, Any]:
+    n = max(len(results), 1)
+    return {
+        **(state.get("summary") or {}),
+        "round": state.get("round", 0) + 1,
+        "search_errors": sum(bool(r.details.get("error")) for r in results),
+        "selection_reads_reference": ctx.verifier is None
+        and any(not (p.tests or p.entry_point) for p in problems),
+        "problems": len(results),
+        "candidates": sum(len(r.candidates) for r in results),
+        "generations": sum(r.generations for r in results),
+        "search_seconds": round(sum(r.seconds for r in results), 3),
+        "selected_pass_rate": sum(
+            bool(r.selected and r.selected.verdict and r.selected.verdict.passed) for r in results
         )
-        update: dict[str, Any] = {"round": k, "status": "done" if k >= ctx.rounds else "next"}
-        if outcome.policy is not None:
-            update["policy"] = outcome.policy
-        update["history"] = [{**(state.get("summary") or {}), "feedback": outcome.summary}]
-        return update
+        / n,
+        "any_pass_rate": sum(
+            any(c.verdict is not None and c.verdict.passed for c in r.candidates) for r in results
+        )
+        / n,
+        "eval_pass_rate": sum(e["passed"] for e in evaluated) / n,
+    }
 
-    def next_round(state: VerifyState) -> str:
-        return END if state.get("status") == "done" else "search"
 
+def verify(state: VerifyState, runtime: Runtime[VerifyContext]) -> dict[str, Any]:
+    """Score every selected answer with the evaluation verifier; the round's figures."""
+    ctx = runtime.context or VerifyContext()
+    problems = _problems(state)
+    results = [SearchResult.model_validate(r) for r in state["searched"]]
+    evaluated = run_sync(_evaluate(problems, results, ctx))
+    summary = _round_summary(state, ctx, problems, results, evaluated)
+    return {"evaluated": evaluated, "status": "verified", "summary": summary}
+
+
+def feedback(state: VerifyState, runtime: Runtime[VerifyContext]) -> dict[str, Any]:
+    """Apply the feedback strategy (e.g. SFT on verified answers); record the round."""
+    ctx = runtime.context or VerifyContext()
+    k = state.get("round", 0) + 1
+    problems = _problems(state)
+    results = [SearchResult.model_validate(r) for r in state["searched"]]
+    workdir = Path(ctx.workdir) / f"round-{k}" if ctx.workdir else None
+    outcome = apply_feedback(
+        _policy(state, ctx),
+        ctx.strategy,
+        problems,
+        results,
+        ctx,
+        workdir,
+        verifier_for=lambda p: ctx.verifier or default_verifier(p),
+    )
+    update: dict[str, Any] = {"round": k, "status": "done" if k >= ctx.rounds else "next"}
+    if outcome.policy is not None:
+        update["policy"] = outcome.policy
+    update["history"] = [{**(state.get("summary") or {}), "feedback": outcome.summary}]
+    return update
+
+
+def next_round(state: VerifyState) -> str:
+    """Another round, or the end."""
+    return END if state.get("status") == "done" else "search"
+
+
+def build_verify_graph(*, checkpointer: Any = None) -> Any:
+    """Compile the search -> verify -> feedback graph (see module docstring): only the wiring."""
     graph = StateGraph(VerifyState, context_schema=VerifyContext)
     graph.add_node("search", search)
     graph.add_node("verify", verify)
