@@ -72,7 +72,7 @@ def save_estimate_plot(report: Mapping[str, Any], path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from steergraph.bench.reporting import save_figure
+    from steergraph.viz.figures import save_figure
 
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
     plot_predicted_vs_measured(report, axes[0])
