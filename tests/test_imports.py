@@ -111,7 +111,6 @@ LAYERS = {
 #: fails on any other, and on one of these once it is gone (then delete it here)
 KNOWN_UPWARD = {
     ("steergraph.agents.verify.reward_model", "steergraph.training.reward_model"),
-    ("steergraph.agents.sso.evaluate", "steergraph.training.sso"),
     ("steergraph.graphs.caorl", "steergraph.bench.catp"),
     ("steergraph.graphs.value_transfer", "steergraph.bench.value_transfer_eval"),
     ("steergraph.graphs.difflm", "steergraph.bench.difflm_eval"),

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from steergraph.errors import InputError
+from steergraph.agents.sso.rows import preference_rows, sso_row, sso_rows
 from steergraph.training.recipes import (
     ModelLike,
     TrainResult,
@@ -33,7 +33,7 @@ from steergraph.training.recipes import (
     quiet_loading,
 )
 from steergraph.training.sso_config import SSOConfig
-from steergraph.training.sso_trainer import SSOTrainer, sso_dataset, sso_row
+from steergraph.training.sso_trainer import SSOTrainer, sso_dataset
 
 __all__ = [
     "preference_rows",
@@ -42,21 +42,6 @@ __all__ = [
     "train_sso",
     "train_sso_reward_model",
 ]
-
-
-def sso_rows(triplets: Sequence[Any]) -> list[dict[str, Any]]:
-    """SSO training rows from triplets (objects with query, y_plus, y_minus, y0 and the
-    two system messages, e.g. :class:`~steergraph.agents.sso.sampling.Triplet`)."""
-    return [
-        sso_row(t.query, t.y_plus, t.y_minus, t.y0, t.good_system, t.bad_system) for t in triplets
-    ]
-
-
-def preference_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The plain pair of each SSO row: ``prompt``/``chosen``/``rejected`` (TRL format)."""
-    if not rows:
-        raise InputError("no SSO rows to turn into pairs", fix="keep at least one pair")
-    return [{"prompt": r["prompt"], "chosen": r["chosen"], "rejected": r["rejected"]} for r in rows]
 
 
 def train_sso(

@@ -55,6 +55,7 @@ from datasets import Dataset
 from trl import DPOTrainer
 from trl.trainer.utils import use_adapter
 
+from steergraph.agents.sso.rows import sso_row
 from steergraph.errors import InputError
 from steergraph.training.sso_config import SSOConfig
 
@@ -73,24 +74,6 @@ _VIEWS: dict[str, tuple[str, str, str]] = {
 def views_for(variant: str) -> tuple[str, ...]:
     """The pairs a variant trains on: ``sso`` all three, ``generator`` good and bad."""
     return ("plain", "good", "bad") if variant == "sso" else ("good", "bad")
-
-
-def _turn(role: str, text: str) -> list[dict[str, str]]:
-    return [{"role": role, "content": text}]
-
-
-def sso_row(
-    query: str, y_plus: str, y_minus: str, y0: str, good_system: str, bad_system: str
-) -> dict[str, Any]:
-    """One SSO training row in TRL's conversational format."""
-    return {
-        "prompt": _turn("user", query),
-        "good_prompt": _turn("system", good_system) + _turn("user", query),
-        "bad_prompt": _turn("system", bad_system) + _turn("user", query),
-        "chosen": _turn("assistant", y_plus),
-        "rejected": _turn("assistant", y_minus),
-        "neutral": _turn("assistant", y0),
-    }
 
 
 def sso_dataset(rows: Sequence[Mapping[str, Any]]) -> Dataset:

@@ -32,9 +32,9 @@ from pydantic import BaseModel
 from steergraph.agents.calls import ask_many, ask_structured
 from steergraph.agents.sso.checks import CHECKS, INSTRUCTIONS
 from steergraph.agents.sso.principles import PrincipleLibrary
+from steergraph.agents.sso.rows import preference_rows, sso_rows
 from steergraph.agents.sso.sampling import SteeredPrompt, sample_triplets
 from steergraph.errors import InputError
-from steergraph.training.sso import preference_rows, sso_rows
 
 __all__ = ["JUDGE_SYSTEM", "adherence", "pair_accuracy", "verified_pairs", "win_rate"]
 
