@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 __all__ = [
+    "BudgetError",
     "CapabilityError",
     "EditingError",
     "EmptyPromptError",
@@ -139,6 +140,12 @@ class ToolExecutionError(SteergraphError, RuntimeError):
 
     code = "tool-execution"
     user_error = False
+
+
+class BudgetError(InputError):
+    """No valid plan fits the budget (or the plan so far cannot be completed)."""
+
+    code = "budget"
 
 
 class PlanError(InputError):

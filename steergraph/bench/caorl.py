@@ -31,6 +31,7 @@ from typing import Any
 
 from steergraph.bench.catp import PLANNERS as CATP_PLANNERS
 from steergraph.bench.catp import BenchConfig, Outcome, price_reduction, summarize
+from steergraph.errors import InputError
 
 __all__ = [
     "PLANNERS",
@@ -100,7 +101,10 @@ def run_caorl_bench(
     suite = build_tasks(levels=cfg.levels, families=cfg.families)
     tasks = [t for t in suite if t.id in catp["norms"]]
     if not tasks:
-        raise ValueError(f"the CATP run in {folder} has no task of levels {cfg.levels}")
+        raise InputError(
+            f"the CATP run in {folder} has no task of levels {cfg.levels}",
+            fix="pass a --catp-dir run of the same levels, or none (it runs the CATP benchmark)",
+        )
     outcomes = [o for o in _outcomes(folder / "outcomes.jsonl") if o.planner in CATP_PLANNERS]
     log(f"{len(tasks)} tasks ({sum(t.split == 'test' for t in tasks)} test); training "
         f"{', '.join(cfg.variants)} on {cfg.model}, {cfg.steps} steps each")  # fmt: skip

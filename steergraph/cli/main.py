@@ -4,8 +4,9 @@ sub-apps (``cli/<slug>.py``) join it from the registry.
 The command line: ``models``, ``chat``, ``demo``, ``viz``, ``methods``,
 and one sub-command per registered method (:mod:`steergraph.methods`).
 
-User errors (a :class:`~steergraph.errors.SteergraphError`) print one line and exit
-with status 2; no traceback.
+Errors steergraph raises on purpose (a :class:`~steergraph.errors.SteergraphError`) print
+one line, no traceback, and exit with status 2 when the input was at fault
+(``user_error``), 1 when something else failed (a sandbox that cannot start).
 
 Example:
     $ steergraph models
@@ -309,12 +310,15 @@ def methods_(
 
 
 def main() -> None:
-    """Entry point: run the app; user errors become one line and exit code 2."""
+    """Entry point: run the app; steergraph's errors become one line (exit 2 for bad
+    input, 1 for other failures)."""
     try:
         app()
     except SteergraphError as exc:
-        err_console.print(f"[bold red]error[/] ({exc.code}): {exc}", highlight=False)
-        sys.exit(2)
+        # a user's input (exit 2) or a failure of ours or the machine's (exit 1)
+        kind = "error" if exc.user_error else "failure"
+        err_console.print(f"[bold red]{kind}[/] ({exc.code}): {exc}", highlight=False)
+        sys.exit(2 if exc.user_error else 1)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from steergraph.editing.checkpoint import DTYPE_BYTES, torch_dtype
+from steergraph.errors import EditingError
 
 __all__ = [
     "Encoded",
@@ -250,4 +251,7 @@ def decode(enc: Encoded) -> Any:
         rows = p["scales"].numel()
         q = unpack_bits(p["codes"], bits, n).reshape(rows, -1) - top
         return (q.to(torch.float32) * p["scales"][:, None]).reshape(enc.shape)
-    raise ValueError(f"unknown delta encoding {enc.kind!r}")
+    raise EditingError(
+        f"unknown delta encoding {enc.kind!r}",
+        fix="the delta file was written by another version; write it again with `steergraph edit`",
+    )

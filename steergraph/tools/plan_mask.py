@@ -24,15 +24,9 @@ from typing import Any
 
 import networkx as nx
 
-from steergraph.errors import InputError
+from steergraph.errors import BudgetError
 
 __all__ = ["BudgetError", "MaskState", "cheapest_cover", "next_line_grammar"]
-
-
-class BudgetError(InputError):
-    """No valid plan fits the budget."""
-
-    code = "budget"
 
 
 def _type_graph(registry: Any, tools: Sequence[str], size: int) -> nx.DiGraph:
