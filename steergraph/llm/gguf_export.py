@@ -244,7 +244,10 @@ def export_gguf(
                 fix="pass the folder written by save_pretrained or a TRL trainer",
             )
         tokenizer = tokenizer or AutoTokenizer.from_pretrained(source, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(source, local_files_only=True)
+        from steergraph.llm.engines.hf_weights import quiet_weights
+
+        with quiet_weights():
+            model = AutoModelForCausalLM.from_pretrained(source, local_files_only=True)
         out_dir = out_dir or source
     elif tokenizer is None or out_dir is None:
         raise InputError(

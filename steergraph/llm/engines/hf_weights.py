@@ -6,7 +6,9 @@ TRL trainer trains them; an embedded name is converted once from its GGUF file i
 downloaded: a folder that is not there is a :class:`~steergraph.errors.ModelSpecError`.
 Loads are serialised by a process-wide lock: transformers builds a model on the "meta"
 device first, and two threads loading at once (parallel ``Send`` branches of a graph) can
-see each other's meta tensors ("Cannot copy out of meta tensor").
+see each other's meta tensors ("Cannot copy out of meta tensor"). A load from disk
+shows no per-load progress bar (:func:`quiet_weights`): it takes seconds, and a CLI
+call that loads a cached model should print only what the user asked for.
 
 Example:
     >>> load_hf_model("no-such-model")  # doctest: +ELLIPSIS
@@ -17,16 +19,32 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from steergraph.errors import ModelLoadError, ModelSpecError
 from steergraph.llm.embedded import EMBEDDED_MODELS, ensure_converted
 
-__all__ = ["load_hf_model"]
+__all__ = ["load_hf_model", "quiet_weights"]
 
 _LOADING = threading.Lock()
+
+
+@contextlib.contextmanager
+def quiet_weights() -> Iterator[None]:
+    """transformers' "Loading weights" progress bars off while loading from disk."""
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
 
 
 def load_hf_model(name_or_path: str) -> tuple[Any, Any, str]:
@@ -51,7 +69,7 @@ def load_hf_model(name_or_path: str) -> tuple[Any, Any, str]:
     import torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    with _LOADING:
+    with _LOADING, quiet_weights():
         try:
             tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
             model = AutoModelForCausalLM.from_pretrained(
