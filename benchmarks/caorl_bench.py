@@ -9,8 +9,8 @@ plan for real. Writes planners, ``report.json``, ``outcomes.jsonl`` and a bar ch
 ``price_reduction_caorl_vs_unaware``, ``score_caorl``, ``score_sft_best``, ...).
 
 Usage:
-    python benchmarks/caorl_bench.py            # 56 tasks, 300 steps per planner
-    python benchmarks/caorl_bench.py --quick    # size level 2 (14 tasks), 60 steps
+    python benchmarks/caorl_bench.py            # 56 tasks, 3 planners x 150 steps (~2 h here)
+    python benchmarks/caorl_bench.py --quick    # size level 2 (14 tasks), CAORL + SFT-best
     python benchmarks/caorl_bench.py --quick --model local:qwen-coder-0.5b
 """
 

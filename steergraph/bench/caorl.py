@@ -17,8 +17,8 @@
 
 Example:
     >>> cfg = CAORLBenchConfig.quick_config()
-    >>> cfg.levels, cfg.steps
-    ((2,), 60)
+    >>> cfg.levels, cfg.steps, cfg.variants
+    ((2,), 16, ('caorl', 'sft_best'))
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class CAORLBenchConfig:
     families: tuple[str, ...] = ()
     oracle_size: int = 5
     workers: int = 2
-    steps: int = 300
+    steps: int = 150
     batch_size: int = 4
     plans_per_bucket: int = 4
     max_length: int = 2048
@@ -66,7 +66,9 @@ class CAORLBenchConfig:
 
     @classmethod
     def quick_config(cls, **overrides: Any) -> CAORLBenchConfig:
-        return replace(cls(levels=(2,), oracle_size=4, steps=60), **overrides)
+        quick = cls(levels=(2,), oracle_size=4, steps=16, plans_per_bucket=2,
+                    variants=("caorl", "sft_best"))  # fmt: skip
+        return replace(quick, **overrides)
 
 
 def _catp_run(cfg: CAORLBenchConfig, model: Any, log: Any) -> tuple[dict[str, Any], Path]:

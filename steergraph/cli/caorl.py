@@ -67,7 +67,7 @@ def caorl_train(
         "local"
     ),
     variant: VariantOpt = "caorl",
-    steps: Annotated[int, typer.Option(help="optimizer steps")] = 300,
+    steps: Annotated[int, typer.Option(help="optimizer steps")] = 150,
     batch_size: Annotated[int, typer.Option(help="rows per step")] = 4,
     a: Annotated[float, typer.Option(help="score weight a of the return")] = 0.5,
     gamma: Annotated[float, typer.Option(help="discount over plan lines")] = 1.0,
@@ -152,7 +152,9 @@ def caorl_plan(
 
 @caorl_app.command("bench")
 def caorl_bench(
-    quick: Annotated[bool, typer.Option(help="one size level, 60 steps per planner")] = False,
+    quick: Annotated[
+        bool, typer.Option(help="one size level; CAORL and SFT-best, 16 steps each")
+    ] = False,
     model: Annotated[str, typer.Option("--model", "-m", help="local model to fine-tune")] = (
         "local"
     ),

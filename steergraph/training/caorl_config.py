@@ -17,8 +17,12 @@ field                  default        meaning
 ``pool_seed``          0              seed of the sampling within buckets
 ``max_plan_steps``     6              steps a plan may have (also the cost scale)
 ``learning_rate``      1e-4           few steps on a small model (TRL's SFT: 2e-5)
-``max_length``         2048           a prompt holds the whole tool catalogue with prices
-                                      (about 1,100 SmolLM2 tokens; TRL: 1024)
+``train_layers``       6              only the top 6 decoder layers train (embeddings,
+                                      output layer and the rest frozen): the backward
+                                      pass stops there, about half the cost of a step;
+                                      0 trains everything (ignored with ``peft_config``)
+``completion_only_loss`` True          the loss covers the plan lines only, not the
+                                      prompt or the return-to-go lines
 =====================  =============  ====================================================
 
 Example:
@@ -55,7 +59,11 @@ class CAORLConfig(SFTConfig):
     pool_seed: int = field(default=0, metadata={"help": "sampling seed"})
     max_plan_steps: int = field(default=6, metadata={"help": "steps a plan may have"})
     learning_rate: float = field(default=1e-4, metadata={"help": "AdamW learning rate"})
-    max_length: int | None = field(default=2048, metadata={"help": "tokens per row"})
+    max_length: int | None = field(default=1024, metadata={"help": "tokens per row"})
+    train_layers: int = field(default=6, metadata={"help": "top decoder layers trained"})
+    completion_only_loss: bool | None = field(
+        default=True, metadata={"help": "loss on the plan lines only (the rows' mask)"}
+    )
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -64,6 +72,8 @@ class CAORLConfig(SFTConfig):
             )
         if self.plans_per_bucket < 1:
             raise InputError(f"plans_per_bucket={self.plans_per_bucket}", fix="use 1 or more")
+        if self.train_layers < 0:
+            raise InputError(f"train_layers={self.train_layers}", fix="use 0 (all) or more")
         self.return_spec()  # checks a, gamma and max_plan_steps
         super().__post_init__()
 

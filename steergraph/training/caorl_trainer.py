@@ -8,23 +8,27 @@ a) * cost``; the LLM is fine-tuned to write the action given the return it is as
 reach, and at test time is asked for the best return seen (decision-transformer style,
 as in the released OpenCATP-LLM).
 
-Here the return-to-go enters the **prompt** (:class:`~steergraph.agents.caorl.planner.
-CAORLPlanner` writes it), the state is the planner's prompt (the task, the catalogue
-with each tool's time and price at the task's input size, the plan so far) and the
-action is the next plan line: one TRL conversational prompt/completion row per line
-(:func:`caorl_rows`), trained with TRL's ``SFTTrainer`` (completion-only loss, full or
-LoRA through ``peft_config``). :class:`CAORLTrainer` is that trainer with the rows built
-from a plan pool and a :class:`~steergraph.training.caorl_config.CAORLConfig`.
+Here an episode is the planner's own transcript (:class:`~steergraph.agents.caorl.
+planner.CAORLPlanner`): the prompt (a compact catalogue with each tool's time and price
+at the task's input size, and the task: the state), then the answer alternating each
+step's return to go and its plan line (the action), in **one** row of token ids whose
+loss mask covers the plan lines only (:func:`episode_text`; TRL's processed-dataset
+format, ``input_ids`` + ``completion_mask``). One forward pass per plan instead of one
+per line: what makes training affordable on a CPU. :class:`CAORLTrainer` is TRL's
+``SFTTrainer`` over those rows, built from a plan pool and a
+:class:`~steergraph.training.caorl_config.CAORLConfig` (full or LoRA fine-tuning through
+``peft_config``).
 
 Episodes are sampled per task from four buckets, ``plans_per_bucket`` each: **good**
 (highest return), **cheap** (lowest cost among the rest), **bad** (random among the rest
 scoring below the task's median) and **invalid** (plans that failed when run). The
 ``sft_best`` ablation keeps only the plans within 0.02 of the task's best return.
 
-Example (the rows of a two-plan pool):
+Example (the rows of a two-plan pool, on a tiny tokenizer):
     >>> import tempfile
     >>> from datasets import Dataset
     >>> from steergraph.data.caorl import load_pool
+    >>> from steergraph.testing import tiny_tokenizer
     >>> from steergraph.tools.registry import default_registry
     >>> reg = default_registry()
     >>> rows = [{"task_id": "word-count-L1", "split": "train", "planner": "enumeration",
@@ -34,17 +38,13 @@ Example (the rows of a two-plan pool):
     ...                      ("n = estimate_words(doc)\\nreturn n", 0.8))]
     >>> pool = load_pool(Dataset.from_list(rows), reg)
     >>> cfg = CAORLConfig(output_dir=tempfile.mkdtemp(), use_cpu=True)
-    >>> rows, meta = caorl_rows(pool, reg, cfg)
+    >>> tok = tiny_tokenizer()
+    >>> rows, meta = caorl_rows(pool, reg, cfg, tok)
     >>> meta["episodes"], meta["buckets"], len(rows)
-    (2, {'good': 2}, 4)
-    >>> print(rows[1]["prompt"][-1]["content"].split("\\n", 3)[3])
-    Return to go: +0.50
-    <BLANKLINE>
-    Plan so far:
-    s1 = count_words(doc)
-    Next line:
-    >>> rows[1]["completion"][0]["content"]
-    'return s1'
+    (2, {'good': 2}, 2)
+    >>> ids, mask = rows[0]["input_ids"], rows[0]["completion_mask"]
+    >>> tok.decode([i for i, m in zip(ids, mask) if m])  # the loss: the plan lines only
+    's1 = count_words(doc)return s1'
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ from steergraph.agents.caorl.planner import CAORLPlanner, plan_lines
 from steergraph.agents.caorl.returns import ReturnSpec, returns_to_go, step_rewards
 from steergraph.agents.catp.planner import PlanTask
 from steergraph.errors import InputError
-from steergraph.llm.prompting import to_chat_dicts
+from steergraph.llm.prompting import render_prompt, to_chat_dicts
 from steergraph.training.caorl_config import CAORLConfig
 
 __all__ = [
@@ -71,11 +71,13 @@ __all__ = [
     "CAORLTrainer",
     "Episode",
     "caorl_rows",
+    "episode_text",
     "episodes",
     "load_planner",
     "read_meta",
     "tokenizer_fingerprint",
     "train_caorl",
+    "train_top_layers",
 ]
 
 #: what a trained planner's folder records besides the weights
@@ -158,11 +160,27 @@ def episodes(pool: Mapping[str, Any], registry: Any, cfg: CAORLConfig) -> list[E
     return chosen
 
 
+def episode_text(tok: Any, planner: CAORLPlanner, ep: Episode) -> tuple[str, list[int]]:
+    """The whole episode as the planner shows it to the model (prompt, then the answer
+    transcript), and its token ids' loss mask: 1 on the plan lines' tokens only."""
+    chat = to_chat_dicts(planner.messages(ep.task))
+    answer, spans = planner.transcript_spans(ep.lines, ep.task, upto_next=False)
+    text = render_prompt(tok, [*chat, {"role": "assistant", "content": answer}])
+    start = text.rindex(answer.rstrip("\n"))
+    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    mask = [
+        int(e > s and any(start + a <= s and e <= start + b for a, b in spans))
+        for s, e in enc["offset_mapping"]
+    ]
+    return text, mask
+
+
 def caorl_rows(
-    pool: Mapping[str, Any], registry: Any, cfg: CAORLConfig
+    pool: Mapping[str, Any], registry: Any, cfg: CAORLConfig, tok: Any
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """One prompt/completion row per plan line of every episode, and the run's metadata
-    (variant, returns, the range of returns seen, bucket counts)."""
+    """One tokenized row per episode (``input_ids``, ``completion_mask``: TRL's processed
+    format, the loss on the plan lines only), and the run's metadata (variant, returns,
+    the range of returns seen, bucket counts)."""
     eps = episodes(pool, registry, cfg)
     if not eps:
         raise InputError("the plan pool gives no episode", fix="pass a pool with valid plans")
@@ -171,13 +189,9 @@ def caorl_rows(
     for ep in eps:
         planner = CAORLPlanner(None, registry, variant=cfg.variant, spec=spec,
                                target_return=ep.ret, check_model=False)  # fmt: skip
-        base = planner.messages(ep.task)
-        for t, line in enumerate(ep.lines):
-            prompt = planner.line_messages(base, ep.lines[:t], ep.task)
-            rows.append({
-                "prompt": to_chat_dicts(prompt),
-                "completion": [{"role": "assistant", "content": line}],
-            })  # fmt: skip
+        text, mask = episode_text(tok, planner, ep)
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        rows.append({"input_ids": ids, "completion_mask": mask})
     rets = [ep.ret for ep in eps]
     buckets: dict[str, int] = {}
     for ep in eps:
@@ -192,10 +206,29 @@ def caorl_rows(
         "best_return": max(rets),
         "episodes": len(eps),
         "rows": len(rows),
+        "longest_row_tokens": max(len(r["input_ids"]) for r in rows),
         "tasks": len(pool),
         "buckets": buckets,
     }
     return rows, meta
+
+
+def train_top_layers(model: Any, n: int) -> int:
+    """Freeze everything but the top ``n`` decoder layers (embeddings and the output layer
+    too, so no gradient flows below them); return how many layers train."""
+    layers = next(
+        (m for name, m in model.named_modules() if name.endswith("layers") and len(m) > 0),
+        None,
+    )
+    if layers is None:
+        raise InputError(
+            f"a {type(model).__name__} has no decoder layer list to train the top of",
+            fix="set train_layers=0 to train every parameter",
+        )
+    keep = {id(p) for layer in list(layers)[-n:] for p in layer.parameters()}
+    for param in model.parameters():
+        param.requires_grad_(id(param) in keep)
+    return min(n, len(layers))
 
 
 class CAORLTrainer(SFTTrainer):
@@ -213,7 +246,9 @@ class CAORLTrainer(SFTTrainer):
     ) -> None:
         from datasets import Dataset
 
-        rows, self.caorl_meta = caorl_rows(pool, registry, args)
+        rows, self.caorl_meta = caorl_rows(pool, registry, args, processing_class)
+        if args.train_layers and kwargs.get("peft_config") is None:
+            self.caorl_meta["trained_layers"] = train_top_layers(model, args.train_layers)
         super().__init__(
             model=model,
             args=args,
@@ -236,9 +271,11 @@ def train_caorl(
     *,
     output_dir: str | Path,
     base_name: str | None = None,
+    peft_config: Any = None,
     **config: Any,
 ) -> Any:
-    """Train a planner on the pool; ``output_dir`` gets the model and :data:`META_FILE`."""
+    """Train a planner on the pool; ``output_dir`` gets the model and :data:`META_FILE`
+    (``peft_config``: LoRA through peft, merged into the saved model)."""
     from steergraph.training.recipes import (
         cpu_safe_args,
         finish_training,
@@ -251,7 +288,8 @@ def train_caorl(
     out = Path(output_dir)
     args = cpu_safe_args(CAORLConfig, out, **config)
     with quiet_loading(bool(args.disable_tqdm)):
-        trainer = CAORLTrainer(model, args, pool=pool, registry=registry, processing_class=tok)
+        trainer = CAORLTrainer(model, args, pool=pool, registry=registry, processing_class=tok,
+                               peft_config=peft_config)  # fmt: skip
         require_rows_left(trainer, trainer.caorl_meta["rows"])
         result = finish_training(trainer, model, tok, out)
     losses = result.losses

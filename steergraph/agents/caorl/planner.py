@@ -1,19 +1,30 @@
-"""The return-conditioned CATP planner: a decision-transformer prompt over plan lines.
+"""The return-conditioned CATP planner: a decision-transformer transcript over plan lines.
 
 :class:`CAORLPlanner` is the CATP :class:`~steergraph.agents.catp.planner.Planner`
-(cost-aware catalogue with each tool's time and price at the task's input size; one
-line at a time under OpenCATP's type mask, so every plan is valid) with one line added
-to the prompt before each plan line: the **return to go**. It starts at the target
-return (by default the best return seen in training) and, after each step, drops by
-that step's reward (:mod:`.returns`), exactly as the training rows were written
-(:func:`~steergraph.training.caorl_trainer.caorl_rows` builds them with this class).
+(one line at a time under OpenCATP's type mask, so every plan is valid) with its own
+prompt: a compact catalogue (each tool's signature, time and price at the task's input
+size, no descriptions: about 400 SmolLM2 tokens instead of 1,100) and the task; the
+answer is a transcript that alternates the **return to go** and the plan line written
+for it::
+
+    Return to go: +0.47
+    s1 = count_words(doc)
+    Return to go: +0.49
+    return s1
+
+The planner writes that transcript itself up to the next ``Return to go`` and lets the
+model continue it (a prefilled assistant turn) with one line under the mask. The return
+to go starts at the target (by default the best return seen in training) and, after
+each step, drops by that step's reward (:mod:`.returns`). A training episode is the
+same transcript in one row (:func:`~steergraph.training.caorl_trainer.episode_text`),
+the loss on the plan lines only: one forward pass per plan, not per line.
 No budget is given: the trained policy, not the mask, decides what to spend.
 
 Variants (OpenCATP-LLM's method and the issue's ablations):
 
 * ``caorl``: return = ``a * score - (1 - a) * cost``;
-* ``no_cost``: return conditioning on the score alone;
-* ``sft_best``: no return line (trained on the best plans only).
+* ``no_cost``: return conditioning on the score alone (``Score to go``);
+* ``sft_best``: no return lines (trained on the best plans only).
 
 Example:
     >>> from steergraph.tools.registry import default_registry
@@ -21,6 +32,11 @@ Example:
     >>> task = PlanTask("Count the words.", {"doc": "text"}, ["number"])
     >>> p.note([], task)
     'Return to go: +0.90'
+    >>> print(p.transcript(["s1 = count_words(doc)"], task))
+    Return to go: +0.90
+    s1 = count_words(doc)
+    Return to go: +0.90
+    <BLANKLINE>
     >>> # a step's price is a negative reward: what is left to reach grows by it
     >>> p.return_to_go(["s1 = count_words(doc)"], task) >= p.return_to_go([], task)
     True
@@ -34,7 +50,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from steergraph.agents.caorl.returns import ReturnSpec, step_rewards
 from steergraph.agents.catp.planner import Planner, PlannerResult, PlanTask
@@ -46,6 +62,12 @@ __all__ = ["VARIANTS", "CAORLPlanner", "plan_lines"]
 VARIANTS = ("caorl", "no_cost", "sft_best")
 
 _STEP = re.compile(r"^(\w+)\s*=\s*(\w+)\s*\(")
+
+SYSTEM = """You write tool plans. One step per line: `sN = tool(arg, ...)`, each arg a task \
+input or an earlier step of the right type; steps that do not depend on each other run at \
+the same time; each tool at most once; end with `return name, ...`, one value per required \
+output type, in order. Tools, as name(input types) -> output type [time, price in 1e-7 $]:
+{catalogue}"""
 
 
 def plan_lines(plan: Any) -> list[str]:
@@ -117,13 +139,54 @@ class CAORLPlanner(Planner):
         rtg = self.return_to_go(lines, task)
         return f"Return to go: {rtg:+.2f}" if self.spec.cost_terms else f"Score to go: {rtg:.2f}"
 
+    def catalogue(self, registry: Any, size: int) -> str:
+        """One short line per tool: signature, time and price at ``size``."""
+        lines = []
+        for tool in registry:
+            line = f"{tool.name}({', '.join(tool.inputs)}) -> {tool.output}"
+            if tool.profile:
+                point = tool.profile.at(size)
+                ms = point.wall_s * 1000
+                line += f" [{f'{ms:.0f}' if ms >= 10 else f'{ms:.2g}'} ms, {point.price * 1e7:.1f}]"
+            lines.append(line)
+        return "\n".join(lines)
+
+    def messages(
+        self, task: PlanTask, observations: Sequence[str] = (), registry: Any = None
+    ) -> list[BaseMessage]:
+        """The compact system prompt and the task (no budget)."""
+        registry = registry or self.registry
+        system = SYSTEM.format(catalogue=self.catalogue(registry, task.input_size))
+        inputs = ", ".join(f"{n} ({k}, size {task.input_size})" for n, k in task.inputs.items())
+        user = f"Task: {task.description}\nInputs: {inputs}\nOutputs: {', '.join(task.outputs)}"
+        if observations:
+            user += "\nWhat happened before:\n" + "\n".join(f"- {o}" for o in observations)
+        return [SystemMessage(system), HumanMessage(user)]
+
+    def transcript(self, lines: Sequence[str], task: PlanTask, *, upto_next: bool = True) -> str:
+        """The answer so far: each line after its return to go, then (``upto_next``) the
+        return to go of the line to write next."""
+        return self.transcript_spans(lines, task, upto_next=upto_next)[0]
+
+    def transcript_spans(
+        self, lines: Sequence[str], task: PlanTask, *, upto_next: bool = True
+    ) -> tuple[str, list[tuple[int, int]]]:
+        """:meth:`transcript` and the (start, end) characters of each plan line in it."""
+        text, spans = "", []
+        for t in range(len(lines) + (1 if upto_next else 0)):
+            note = self.note(lines[:t], task)
+            if note:
+                text += note + "\n"
+            if t < len(lines):
+                spans.append((len(text), len(text) + len(lines[t])))
+                text += lines[t] + "\n"
+        return text, spans
+
     def line_messages(
         self, base: list[BaseMessage], lines: Sequence[str], task: PlanTask
     ) -> list[BaseMessage]:
-        note = self.note(lines, task)
-        if note:
-            base = [*base[:-1], HumanMessage(f"{base[-1].content}\n{note}")]
-        return super().line_messages(base, lines, task)
+        """``base`` and the transcript so far as a prefilled answer the model continues."""
+        return [*base, AIMessage(self.transcript(lines, task))]
 
     def plan(
         self,
