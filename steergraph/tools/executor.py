@@ -241,7 +241,7 @@ class PlanExecutor:
         return await self._call(tool, args)
 
     # --------------------------------------------------------------------- run
-    async def run(
+    async def run(  # noqa: C901
         self,
         plan: Plan,
         inputs: Mapping[str, Any],

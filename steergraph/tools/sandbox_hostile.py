@@ -198,7 +198,7 @@ class HostileProbe:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def violations(result: Any, probe: HostileProbe, *, expect: bool = True) -> list[str]:
+def violations(result: Any, probe: HostileProbe, *, expect: bool = True) -> list[str]:  # noqa: C901
     """What the program managed to do outside the sandbox, or expected but missing failures.
 
     ``expect=False`` checks only the outside world (not how the run itself ended)."""

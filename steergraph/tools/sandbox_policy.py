@@ -56,7 +56,7 @@ def _inside(path, roots):
     return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
 
-def install(tmp, read_roots):
+def install(tmp, read_roots):  # noqa: C901
     """Install the hook: ``tmp`` is writable, ``read_roots`` (and ``tmp``) readable."""
     tmp = os.path.realpath(tmp)
     readable = [tmp, "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"]

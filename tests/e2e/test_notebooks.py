@@ -43,7 +43,7 @@ SMALL: dict[str, dict[str, object]] = {
     },
     "delta.ipynb": {"N_EDITS": 2, "N_CALIB": 2, "MAX_LENGTH": 96},
     "caorl.ipynb": {
-        "FAMILIES": ("word-count", "table-mean"),
+        "FAMILIES": ("word-count",),
         "ORACLE_SIZE": 2,
         "STEPS": 2,
         "PER_BUCKET": 1,

@@ -79,6 +79,20 @@ def _no_repeats(calls: frozenset[Expr]) -> bool:
     return len(tools) == len(set(tools))
 
 
+def _call(tool: Any, args: tuple[Any, ...], max_size: int) -> Expr | None:
+    """``tool`` applied to ``args``, or None when that would exceed ``max_size`` calls or
+    repeat a tool."""
+    calls: set[Expr] = set()
+    for arg in args:
+        if isinstance(arg, Expr):
+            calls |= arg.calls
+    if len(calls) >= max_size or tool.name in {c.tool for c in calls}:
+        return None
+    if not _no_repeats(frozenset(calls)):
+        return None
+    return Expr(tool.name, tuple(args), tool.output)
+
+
 def enumerate_expressions(
     registry: Any, inputs: Mapping[str, str], *, max_size: int = 4
 ) -> dict[str, list[Expr]]:
@@ -106,19 +120,9 @@ def enumerate_expressions(
                 ]
                 for args in itertools.product(*pools):
                     key = (tool.name, *map(id, args))
-                    if key in interned:
-                        continue
-                    calls: set[Expr] = set()
-                    for arg in args:
-                        if isinstance(arg, Expr):
-                            calls |= arg.calls
-                    if len(calls) >= max_size or tool.name in {c.tool for c in calls}:
-                        continue
-                    if not _no_repeats(frozenset(calls)):
-                        continue
-                    expr = Expr(tool.name, tuple(args), tool.output)
-                    interned[key] = expr
-                    fresh.setdefault(tool.output, []).append(expr)
+                    if key not in interned and (expr := _call(tool, args, max_size)):
+                        interned[key] = expr
+                        fresh.setdefault(tool.output, []).append(expr)
         for kind, vals in new.items():
             old.setdefault(kind, []).extend(vals)
             done.setdefault(kind, []).extend(vals)

@@ -127,6 +127,24 @@ def _rows_matching(frame: Any, column: str, value: str) -> Any:
     return frame[text.map(lambda s: bool(s) and needle in s)]
 
 
+def _numeric_op(op: str, frame: Any, args: dict[str, Any]) -> dict[str, Any] | None:
+    """``argmax``/``argmin``/``sum``/``mean`` of ``args["column"]`` (rows filtered when
+    ``args`` has a filter column and value)."""
+    col, fcol, value, key = args["column"], args["filter_column"], args["value"], args["key_column"]
+    if col is None or frame[col].dtype.kind not in "if":
+        return None
+    rows = _rows_matching(frame, fcol, value) if fcol and value else frame
+    series = rows[col].dropna()
+    if series.empty:
+        return None
+    if op in ("sum", "mean"):
+        number = _plain(series.sum() if op == "sum" else series.mean())
+        return _result(op, args, number, _fmt(number))
+    best = series.max() if op == "argmax" else series.min()
+    keys = rows.loc[series[series == best].index, key].tolist()
+    return _result(op, args, _plain(best), ", ".join(_fmt(k) for k in keys))
+
+
 def table_op(
     table: Table,
     op: str,
@@ -158,18 +176,7 @@ def table_op(
     if (column and col is None) or (filter_column and fcol is None) or key is None:
         return None
     if op in ("argmax", "argmin", "sum", "mean"):
-        if col is None or frame[col].dtype.kind not in "if":
-            return None
-        rows = _rows_matching(frame, fcol, value) if fcol and value else frame
-        series = rows[col].dropna()
-        if series.empty:
-            return None
-        if op in ("sum", "mean"):
-            number = _plain(series.sum() if op == "sum" else series.mean())
-            return _result(op, args, number, _fmt(number))
-        best = series.max() if op == "argmax" else series.min()
-        keys = rows.loc[series[series == best].index, key].tolist()
-        return _result(op, args, _plain(best), ", ".join(_fmt(k) for k in keys))
+        return _numeric_op(op, frame, args)
     if op == "count":
         where = fcol or col
         if value and where:

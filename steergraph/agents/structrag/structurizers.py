@@ -179,6 +179,34 @@ def _check(kind: str, question: str, docs: Sequence[Doc], mode: str, **limits: i
             raise InputError(f"{name}={value} must be at least 1", fix=f"use a positive {name}")
 
 
+def _parsed_parts(
+    kind: StructureType,
+    docs: Sequence[Doc],
+    mode: str,
+    built_by: dict[str, int],
+    issues: list[str],
+) -> tuple[dict[str, Any], list[Doc]]:
+    """The parts the parsers build (counted in ``built_by``), and the documents left for
+    the LLM; what neither can do is said in ``issues``."""
+    parts: dict[str, Any] = {}
+    for_llm: list[Doc] = []
+    for doc in docs:
+        part = PARSERS[kind](doc) if mode != "llm" else None
+        if part:
+            parts[doc.id] = part
+            built_by["parser"] = built_by.get("parser", 0) + 1
+        elif mode == "auto" and parse_records(doc.text):
+            # a document of key-value records is fully structured already: no
+            # relations/steps/sections in it means there are none to extract
+            built_by["parser"] = built_by.get("parser", 0) + 1
+            issues.append(f"{doc.title}: records with no {kind} content")
+        elif mode == "parse":
+            issues.append(f"{doc.title}: the {kind} parser found nothing")
+        else:
+            for_llm.append(doc)
+    return parts, for_llm
+
+
 def structurize(
     kind: StructureType,
     question: str,
@@ -236,22 +264,7 @@ def structurize(
     if kind == "chunk":
         structure: Any = chunks()
     else:
-        parts: dict[str, Any] = {}
-        for_llm: list[Doc] = []
-        for doc in docs:
-            part = PARSERS[kind](doc) if mode != "llm" else None
-            if part:
-                parts[doc.id] = part
-                built_by["parser"] = built_by.get("parser", 0) + 1
-            elif mode == "auto" and parse_records(doc.text):
-                # a document of key-value records is fully structured already: no
-                # relations/steps/sections in it means there are none to extract
-                built_by["parser"] = built_by.get("parser", 0) + 1
-                issues.append(f"{doc.title}: records with no {kind} content")
-            elif mode == "parse":
-                issues.append(f"{doc.title}: the {kind} parser found nothing")
-            else:
-                for_llm.append(doc)
+        parts, for_llm = _parsed_parts(kind, docs, mode, built_by, issues)
         if for_llm and llm is None:
             issues += [f"{d.title}: needs an LLM (the parsers found no {kind})" for d in for_llm]
         elif for_llm:
