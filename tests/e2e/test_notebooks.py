@@ -59,8 +59,10 @@ SMALL: dict[str, dict[str, object]] = {
     "seg2act.ipynb": {"MAX_SEGMENTS": 14, "TRAIN_DOCS": 3, "TRAIN_STEPS": 3, "TEST_DOCS": 1},
     "value_transfer.ipynb": {"TRAIN_ROWS": 8, "STEPS": 3, "TEST_ROWS": 2, "ARITH": 1},
     "structrag.ipynb": {
-        "COMPARE_FAMILIES": ["step_count"],
-        "ROUTER_FAMILIES": ["largest_package", "package_field"],
+        "COMPARE_FAMILIES": ["largest_package"],
+        # one family: table beats chunk on it, so there is a pair to train on (the full
+        # two-family router run is tests/structrag/test_structrag_e2e.py)
+        "ROUTER_FAMILIES": ["largest_package"],
         "ROUTER_STEPS": 1,
     },
 }
