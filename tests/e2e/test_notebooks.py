@@ -28,6 +28,7 @@ SMALL: dict[str, dict[str, object]] = {
         "TRAIN_STEPS": 1,
         "LOOP_QUERIES": 2,
         "LOOP_NEW_TOKENS": 24,
+        "LOOP_STEPS": 1,
         "EVAL_QUERIES": 1,
         "LOOP_EXPORT": False,  # the GGUF export is tested in tests/sso
     },
