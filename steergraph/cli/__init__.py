@@ -8,8 +8,8 @@ holds what commands share. ``steergraph --help`` imports no torch.
 Example:
     >>> from steergraph.cli import app
     >>> sorted(g.name for g in app.registered_groups)  # doctest: +NORMALIZE_WHITESPACE
-    ['caorl', 'catp', 'difflm', 'edit', 'models', 'mole', 'seg2act', 'sso', 'structrag',
-     'value', 'verify']
+    ['babel', 'caorl', 'catp', 'difflm', 'edit', 'models', 'mole', 'seg2act', 'sso',
+     'structrag', 'value', 'verify']
 """
 
 from steergraph.cli.main import app, main

@@ -48,6 +48,7 @@ from transformers import Trainer, TrainerCallback
 
 from steergraph.data.babel.corpus import Corpus
 from steergraph.errors import InputError
+from steergraph.llm.engines.hf_weights import quiet_weights
 from steergraph.training.babel_config import BabelConfig
 
 __all__ = [
@@ -258,7 +259,8 @@ class BabelTrainer(Trainer):
             self.model, self.streams.heldout, seq_len=a.seq_len, blocks=a.eval_blocks
         )
         ckpt = Path(a.output_dir) / f"ckpt-{tokens:09d}"
-        self.model.save_pretrained(ckpt)
+        with quiet_weights():
+            self.model.save_pretrained(ckpt)
         self.processing_class.save_pretrained(ckpt)
         self.checkpoints.append(str(ckpt))
         self.curve.append(
@@ -297,7 +299,8 @@ def train_stage(
     trainer.record(0)
     trainer.train()
     final = Path(cfg.output_dir) / "final"
-    trainer.save_model(str(final))
+    with quiet_weights():
+        trainer.save_model(str(final))
     tok.save_pretrained(final)
     loss = trainer.curve[-1]["loss"]
     if any(not math.isfinite(v) for v in loss.values()):

@@ -22,6 +22,13 @@ NOTEBOOKS = sorted((Path(__file__).parents[2] / "examples").glob("*.ipynb"))
 
 #: parameter values injected after each notebook's ``parameters`` cell
 SMALL: dict[str, dict[str, object]] = {
+    "babel.ipynb": {
+        "PRIMARY_STEPS": 30,
+        "CONTINUED_STEPS": 20,
+        "MIXTURE_STEPS": 20,
+        "EVAL_EVERY": 10,
+        "MAX_FILES": 60,
+    },
     "sso.ipynb": {
         "N_QUERIES": 4,
         "MAX_NEW_TOKENS": 32,
@@ -122,6 +129,25 @@ CHECKS: dict[str, list[Check]] = {
         (r"untrained: (\d+) actions for (\d+) segments", lambda m: m.group(1) == m.group(2)),
         (r"SFT: 3 steps, loss ([\d.]+) -> ([\d.]+)", None),
         (r"trained +heading F1 ([\d.]+) .* \(1 documents\)", None),
+    ],
+    "babel.ipynb": [
+        (
+            r"stages: \['python', 'python>javascript', 'javascript-scratch', 'mix-optimised', "
+            r"'mix-uniform', 'mix-original'\]",
+            None,
+        ),
+        # both models learned JavaScript (a 2,048-token vocabulary starts near ln 2048 = 7.6)
+        (
+            r"javascript held-out loss: ([\d.]+) after Python vs ([\d.]+) from scratch",
+            lambda m: max(_num(m, 1), _num(m, 2)) < 7.0,
+        ),
+        (r"stage of each checkpoint: \['(translation|transition|stabilisation)'", None),
+        (r"mixture optimised \{.*\}: mean held-out loss ([\d.]+)", None),
+        # the real model has language neurons LAPE can find
+        (
+            r"SmolLM2 LAPE neurons: python (\d+), javascript (\d+)",
+            lambda m: _num(m, 1) + _num(m, 2) > 0,
+        ),
     ],
     "difflm.ipynb": [
         (r"a row as the decoder writes it: year is \d+, age is \d+, maritl is", None),

@@ -3,7 +3,7 @@
 Babel Tower's corpora are real source files, never generated text: Python is the
 interpreter's own standard library, JavaScript the sources of the npm that ships with
 Node.js, Go the standard library of Debian's ``golang-1.19-src`` and Rust the standard
-library of Debian's ``rust-src`` (both installed by ``make babel-corpora``). Any other
+library of Debian's ``rust-src`` (``make babel-corpora`` installs the Go one). Any other
 language (or a user's own code) is a folder and a list of file suffixes.
 
 Example:
@@ -59,9 +59,7 @@ LANGUAGES: dict[str, LanguageSpec] = {
         LanguageSpec(
             "go", (".go",), "make babel-corpora (Debian's golang-1.19-src)", skip_dirs=("testdata",)
         ),
-        LanguageSpec(
-            "rust", (".rs",), "make babel-corpora (Debian's rust-src)", skip_dirs=("tests",)
-        ),
+        LanguageSpec("rust", (".rs",), "apt-get install rust-src (Debian)", skip_dirs=("tests",)),
     )
 }
 
