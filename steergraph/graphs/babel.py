@@ -80,6 +80,8 @@ class BabelContext:
     max_files: int | None = 600
     min_chars: int = 200
     probe_texts: int = 8
+    early_evals: tuple[int, ...] = (5, 10, 20, 35)  # continued stages: dense at the start
+    lape_top_rate: float = 0.05  # a tiny model has few neurons: the anchor's 1 % is ~15
     stable_fraction: float = 0.1
     seed: int = 0
     progress: bool = False
@@ -150,7 +152,9 @@ def _stage_config(spec: dict[str, Any], folder: Path, ctx: BabelContext) -> Any:
                        num_layers=ctx.num_layers, intermediate_size=ctx.intermediate_size,
                        learning_rate=ctx.learning_rate, seed=ctx.seed, use_cpu=True,
                        disable_tqdm=not ctx.progress,
-                       warmup_steps=min(20, max(1, spec["steps"] // 10)))  # fmt: skip
+                       warmup_steps=min(20, max(1, spec["steps"] // 10)),
+                       early_evals=tuple(s for s in ctx.early_evals if s < ctx.eval_every)
+                       if spec["init"] is not None else ())  # fmt: skip
 
 
 def train(state: BabelState, runtime: Runtime[BabelContext]) -> dict[str, Any]:
@@ -203,7 +207,8 @@ def probe(state: BabelState, runtime: Runtime[BabelContext]) -> dict[str, Any]:
         with quiet_weights():
             model = AutoModelForCausalLM.from_pretrained(point["checkpoint"])
         shares = working_language(model, tok, texts[langs[1]], owner, languages=langs)
-        found = lape_neurons(activation_probabilities(model, tok, texts), langs)
+        found = lape_neurons(activation_probabilities(model, tok, texts), langs,
+                             top_rate=ctx.lape_top_rate)  # fmt: skip
         rows.append({"stage": stage["name"], "tokens": point["tokens"], "shares": shares,
                      "middle": {k: middle_share(v) for k, v in shares.items()},
                      "neurons": {k: found.total(k) for k in langs},
@@ -235,6 +240,7 @@ def report(state: BabelState) -> dict[str, Any]:
     """The figures (:func:`~steergraph.agents.babel.experiment.figures`) and report.json
     (the picture is :func:`steergraph.viz.babel.plot_babel`'s, drawn by the bench)."""
     from steergraph.agents.babel.experiment import figures
+
     stages = {s["name"]: s for s in state["stages"]}
     result = figures(stages, state.get("probes", []), state["languages"])
     result["corpus"] = state.get("corpus", {})

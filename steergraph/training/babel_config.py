@@ -11,6 +11,8 @@ field                    default     meaning
 ``seq_len``              128         tokens per training block
 ``eval_every``           50          steps between held-out evaluations + checkpoints
 ``eval_blocks``          16          held-out blocks per language per evaluation
+``early_evals``          ()          extra early steps to evaluate at (a continued stage
+                                     changes fastest at its start)
 ``hidden_size``          128         the tiny Llama's width (``vocab_size`` from the
 ``num_layers``           4           tokenizer); 4 layers of 128 with a 2,048-token
 ``num_heads``            4           vocabulary is about 1.6 M parameters
@@ -47,6 +49,7 @@ class BabelConfig(TrainingArguments):
     seq_len: int = 128
     eval_every: int = 50
     eval_blocks: int = 16
+    early_evals: tuple[int, ...] = ()
     hidden_size: int = 128
     num_layers: int = 4
     num_heads: int = 4

@@ -216,8 +216,9 @@ class _EvalAndSnapshot(TrainerCallback):
         self.trainer = trainer
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
-        if state.global_step % args.eval_every == 0 or state.global_step == state.max_steps:
-            self.trainer.record(state.global_step)
+        step = state.global_step
+        if step % args.eval_every == 0 or step == state.max_steps or step in args.early_evals:
+            self.trainer.record(step)
         return control
 
 

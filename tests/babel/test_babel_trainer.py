@@ -111,3 +111,12 @@ def test_bad_stage_settings_are_named(corpus: Corpus, tmp_path: Path) -> None:
         _cfg(tmp_path, mixture={"go": 0.0})
     with pytest.raises(InputError, match="fewer training tokens than one block"):
         train_stage(None, tok, streams, _cfg(tmp_path, max_steps=2, seq_len=100_000))
+
+
+def test_early_evaluations_add_checkpoints_at_the_start(corpus: Corpus, tmp_path: Path) -> None:
+    tok = train_code_tokenizer(corpus, vocab_size=320)
+    cfg = _cfg(tmp_path, max_steps=6, eval_every=6, early_evals=(1, 3), mixture={"go": 1.0})
+    with contextlib.redirect_stdout(io.StringIO()):
+        stage = train_stage(None, tok, encode_corpus(corpus, tok), cfg)
+    assert [p["step"] for p in stage.curve] == [0, 1, 3, 6]
+    assert len(stage.checkpoints) == 4
