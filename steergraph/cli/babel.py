@@ -88,8 +88,7 @@ def probe(
     max_tokens: Annotated[int, typer.Option(help="tokens read from each file")] = 256,
 ) -> None:
     """Working language per layer (on the second language's code) and LAPE neurons."""
-    from steergraph.agents.babel.lens import token_languages, working_language
-    from steergraph.agents.babel.neurons import activation_probabilities, lape_neurons
+    from steergraph.agents.babel.probe import probe_inputs, probe_model
     from steergraph.data.babel import load_corpus
     from steergraph.llm.engines.hf_weights import load_hf_model
 
@@ -99,11 +98,8 @@ def probe(
     if missing:
         raise InputError(f"the corpus has no {missing}", fix=f"use {', '.join(data.languages)}")
     hf, tok, label = load_hf_model(model)
-    owner = token_languages(tok, {k: data.texts(k, "train")[:200] for k in langs})
-    held = {k: [t[:2000] for t in data.texts(k, "heldout")[:texts]] for k in langs}
-    shares = working_language(hf, tok, held[langs[1]], owner, languages=langs,
-                              max_tokens=max_tokens)  # fmt: skip
-    found = lape_neurons(activation_probabilities(hf, tok, held, max_tokens=max_tokens), langs)
+    inputs = probe_inputs(tok, data, langs, heldout_files=texts)
+    shares, found = probe_model(hf, tok, inputs, max_tokens=max_tokens)
     print(json.dumps({"model": label, "working_language": shares,
                       "neurons_per_layer": found.counts,
                       "transferring_per_layer": found.transferring}))  # fmt: skip

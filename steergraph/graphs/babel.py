@@ -10,7 +10,8 @@ not retrained); ``probe`` reads every checkpoint of a probed stage: the logit-le
 working language and LAPE's neurons on held-out code; ``decide`` appends the mixture
 comparison once the continued stages are done (its mixture from their loss curves,
 :mod:`~steergraph.agents.babel.stages`) and loops back to ``train`` while stages remain;
-``report`` writes ``report.json``. Settings arrive through
+``report`` writes ``report.json``. The corpus is tokenised once, by ``build``
+(``tokens.pt``); every stage reads those streams. Settings arrive through
 :class:`BabelContext`; pass ``checkpointer=`` to resume a stopped run by thread.
 
 Example (two tiny languages, a few steps per stage):
@@ -118,7 +119,7 @@ def build(state: BabelState, runtime: Runtime[BabelContext]) -> dict[str, Any]:
 
     from steergraph.agents.babel.experiment import initial_plan
     from steergraph.data.babel import build_corpus, default_sources, load_corpus
-    from steergraph.training.babel_trainer import token_counts, train_code_tokenizer
+    from steergraph.training.babel_trainer import encode_corpus, train_code_tokenizer
 
     ctx = _ctx(runtime)
     plan = initial_plan(state["languages"], primary_steps=ctx.primary_steps,
@@ -137,8 +138,10 @@ def build(state: BabelState, runtime: Runtime[BabelContext]) -> dict[str, Any]:
     else:
         tok = train_code_tokenizer(corpus, vocab_size=ctx.vocab_size)
         tok.save_pretrained(out / "tokenizer")
+    streams = encode_corpus(corpus, tok)
+    streams.save(out / "tokens.pt")
     stats = corpus.stats()
-    for lang, counts in token_counts(corpus, tok).items():
+    for lang, counts in streams.counts().items():
         stats[lang].update(counts)
     return {"corpus": stats, "plan": plan}
 
@@ -161,7 +164,7 @@ def train(state: BabelState, runtime: Runtime[BabelContext]) -> dict[str, Any]:
     """Run the next stage of the plan (or read back one a stopped run finished)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from steergraph.training.babel_trainer import encode_corpus, train_stage
+    from steergraph.training.babel_trainer import TokenStreams, train_stage
 
     ctx = _ctx(runtime)
     spec, rest = state["plan"][0], state["plan"][1:]
@@ -177,7 +180,7 @@ def train(state: BabelState, runtime: Runtime[BabelContext]) -> dict[str, Any]:
         with quiet_weights():
             model = AutoModelForCausalLM.from_pretrained(done[spec["init"]]["final_dir"])
         before = done[spec["init"]]["tokens_after"]
-    result = train_stage(model, tok, encode_corpus(_corpus(state), tok),
+    result = train_stage(model, tok, TokenStreams.load(out / "tokens.pt"),
                          _stage_config(spec, folder, ctx), tokens_before=before)  # fmt: skip
     record = {**spec, "curve": result.curve, "checkpoints": result.checkpoints,
               "final_dir": result.final_dir, "tokens_after": result.tokens_after}  # fmt: skip
@@ -190,25 +193,20 @@ def probe(state: BabelState, runtime: Runtime[BabelContext]) -> dict[str, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from steergraph.agents.babel.experiment import middle_share
-    from steergraph.agents.babel.lens import token_languages, working_language
-    from steergraph.agents.babel.neurons import activation_probabilities, lape_neurons
+    from steergraph.agents.babel.probe import probe_inputs, probe_model
 
     stage = state["stages"][-1]
     if not stage.get("probe"):
         return {}
     ctx = _ctx(runtime)
-    corpus = _corpus(state)
     langs = [state["languages"][0], stage["language"]]
     tok = AutoTokenizer.from_pretrained(Path(state["out_dir"]) / "tokenizer")
-    owner = token_languages(tok, {k: corpus.texts(k, "train")[:200] for k in langs})
-    texts = {k: [t[:2000] for t in corpus.texts(k, "heldout")[: ctx.probe_texts]] for k in langs}
+    inputs = probe_inputs(tok, _corpus(state), langs, heldout_files=ctx.probe_texts)
     rows = []
     for point in stage["curve"]:
         with quiet_weights():
             model = AutoModelForCausalLM.from_pretrained(point["checkpoint"])
-        shares = working_language(model, tok, texts[langs[1]], owner, languages=langs)
-        found = lape_neurons(activation_probabilities(model, tok, texts), langs,
-                             top_rate=ctx.lape_top_rate)  # fmt: skip
+        shares, found = probe_model(model, tok, inputs, top_rate=ctx.lape_top_rate)
         rows.append({"stage": stage["name"], "tokens": point["tokens"], "shares": shares,
                      "middle": {k: middle_share(v) for k, v in shares.items()},
                      "neurons": {k: found.total(k) for k in langs},

@@ -108,6 +108,17 @@ class TokenStreams:
     def languages(self) -> list[str]:
         return list(self.train)
 
+    def save(self, path: str | Path) -> Path:
+        """Write both splits' streams to ``path`` (``torch.save``)."""
+        torch.save({"train": self.train, "heldout": self.heldout}, path)
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TokenStreams:
+        """Read streams :meth:`save` wrote (tensors only: ``weights_only``)."""
+        data = torch.load(path, weights_only=True)
+        return cls(data["train"], data["heldout"])
+
     def counts(self) -> dict[str, dict[str, int]]:
         return {
             lang: {
@@ -204,8 +215,7 @@ def heldout_loss(
     for lang, stream in streams.items():
         n = max(1, min(blocks, (stream.numel() - 1) // seq_len))
         rows = [stream[i * seq_len : (i + 1) * seq_len] for i in range(n)]
-        rows = [r for r in rows if r.numel() == seq_len] or [stream[:seq_len]]
-        batch = torch.stack(rows) if len({r.numel() for r in rows}) == 1 else rows[0][None]
+        batch = torch.stack([r for r in rows if r.numel() == seq_len] or [stream[:seq_len]])
         out[lang] = round(float(model(input_ids=batch, labels=batch).loss), 5)
     model.train(was_training)
     return out

@@ -120,3 +120,12 @@ def test_early_evaluations_add_checkpoints_at_the_start(corpus: Corpus, tmp_path
         stage = train_stage(None, tok, encode_corpus(corpus, tok), cfg)
     assert [p["step"] for p in stage.curve] == [0, 1, 3, 6]
     assert len(stage.checkpoints) == 4
+
+
+def test_token_streams_round_trip_through_a_file(corpus: Corpus, tmp_path: Path) -> None:
+    from steergraph.training.babel_trainer import TokenStreams
+
+    streams = encode_corpus(corpus, train_code_tokenizer(corpus, vocab_size=320))
+    back = TokenStreams.load(streams.save(tmp_path / "tokens.pt"))
+    assert back.counts() == streams.counts()
+    assert all(bool((back.train[k] == streams.train[k]).all()) for k in streams.languages)

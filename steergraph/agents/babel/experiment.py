@@ -112,7 +112,7 @@ def figures(stages: Mapping[str, Mapping[str, Any]], probes: Sequence[Mapping[st
         "l2_neurons_end": series[-1]["neurons"][second] if series else None,
         "transferring_neurons_start": series[0]["transferring"][second] if series else None,
         "transferring_neurons_end": series[-1]["transferring"][second] if series else None,
-        "stages_l2": stage_labels(py, l2, [p for p in cont["curve"]], second) if series else [],
+        "stages_l2": stage_labels(py, l2, cont["curve"], second) if series else [],
     }
     for kind in MIXES:
         stage = stages.get(f"mix-{kind}")

@@ -114,7 +114,8 @@ def working_language(
     n_layers = model.config.num_hidden_layers + 1
     hits = {lang: torch.zeros(n_layers) for lang in [*languages, "shared"]}
     total = 0
-    lookup = torch.full((len(tok),), -1, dtype=torch.long)
+    # one slot per output logit (a model's vocabulary may be padded past the tokenizer's)
+    lookup = torch.full((head.weight.shape[0],), -1, dtype=torch.long)
     index = {lang: i for i, lang in enumerate(languages)}
     for tid, lang in owner.items():
         if lang in index and tid < lookup.numel():
@@ -127,7 +128,7 @@ def working_language(
         for layer, h in enumerate(states):
             if norm is not None and layer < len(states) - 1:
                 h = norm(h)  # the last hidden state is already normalised by the model
-            top = head(h)[0].topk(top_k, dim=-1).indices.clamp(max=lookup.numel() - 1)
+            top = head(h)[0].topk(top_k, dim=-1).indices
             langs = lookup[top].flatten()
             for lang, i in index.items():
                 hits[lang][layer] += float((langs == i).sum())
