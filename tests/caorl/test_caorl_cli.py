@@ -13,14 +13,14 @@ WORDS = "Count the words of the document."
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
-    base = tmp_path_factory.mktemp("base")
+def setup(module_tmp):
+    base = module_tmp("base")
     for part in tiny_causal_lm(seed=0):
         part.save_pretrained(base)
     rows = [{"task_id": "word-count-L1", "split": "train", "planner": "enumeration",
              "plan": "n = count_words(doc)\nreturn n", "valid": True, "score": 1.0,
              "measured": False, "description": WORDS}]  # fmt: skip
-    pool = tmp_path_factory.mktemp("pool")
+    pool = module_tmp("pool")
     Dataset.from_list(rows).save_to_disk(str(pool))
     return base, pool
 

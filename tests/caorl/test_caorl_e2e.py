@@ -30,11 +30,11 @@ def reg():
 
 
 @pytest.fixture(scope="module")
-def trained(reg, tmp_path_factory):
+def trained(reg, module_tmp):
     tasks = build_tasks(levels=(1,), families=FAMILIES)
     spaces = {t.id: oracle_job(t.id, 2) for t in tasks}
     pool = load_pool(Dataset.from_list(pool_rows(tasks, spaces, [], reg)), reg)
-    out = tmp_path_factory.mktemp("caorl-smollm2")
+    out = module_tmp("caorl-smollm2")
     with contextlib.redirect_stdout(io.StringIO()):
         train_caorl("smollm2", pool, reg, output_dir=out, base_name="smollm2", max_steps=2,
                     per_device_train_batch_size=2, plans_per_bucket=2,

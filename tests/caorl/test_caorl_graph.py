@@ -17,22 +17,22 @@ WORDS = "Count the words of the document."
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-base")
+def base(module_tmp):
+    folder = module_tmp("tiny-base")
     for part in tiny_causal_lm(seed=0):
         part.save_pretrained(folder)
     return str(folder)
 
 
 @pytest.fixture(scope="module")
-def pool(tmp_path_factory):
+def pool(module_tmp):
     rows = [
         {"task_id": "word-count-L1", "split": "train", "planner": "enumeration", "plan": p,
          "valid": True, "score": s, "measured": False, "description": WORDS}
         for p, s in (("n = count_words(doc)\nreturn n", 1.0),
                      ("n = estimate_words(doc)\nreturn n", 0.9))
     ]  # fmt: skip
-    folder = tmp_path_factory.mktemp("pool")
+    folder = module_tmp("pool")
     Dataset.from_list(rows).save_to_disk(str(folder))
     return str(folder)
 

@@ -165,8 +165,8 @@ def test_a_missing_or_foreign_folder_is_refused(tmp_path, reg):
 
 
 @pytest.fixture(scope="module")
-def trained(pool, reg, tmp_path_factory):
-    out = tmp_path_factory.mktemp("caorl")
+def trained(pool, reg, module_tmp):
+    out = module_tmp("caorl")
     with contextlib.redirect_stdout(io.StringIO()):
         result = train_caorl(tiny_causal_lm(seed=0), pool, reg, output_dir=out, max_steps=3,
                              max_length=4096, plans_per_bucket=1, disable_tqdm=True)  # fmt: skip

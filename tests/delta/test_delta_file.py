@@ -80,11 +80,11 @@ def test_wrong_base_other_files_and_existing_outputs_are_refused(tiny_pair, tmp_
 
 
 @pytest.fixture(scope="module")
-def bf16_pair(tiny_pair, tmp_path_factory):
+def bf16_pair(tiny_pair, module_tmp):
     """The tiny pair saved in bfloat16 (edits and delta files must agree bit for bit)."""
     from safetensors.torch import load_file
 
-    root = tmp_path_factory.mktemp("bf16")
+    root = module_tmp("bf16")
     out = []
     for folder in tiny_pair:
         dst = root / folder.name

@@ -22,8 +22,8 @@ TABLE = pd.DataFrame({
 
 
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory):
-    out = tmp_path_factory.mktemp("difflm") / "model"
+def fitted(module_tmp):
+    out = module_tmp("difflm") / "model"
     cfg = DiffLMConfig(steps=40, batch_size=8, learning_rate=3e-3, prior_steps=50, patience=5)
     decoder = tiny_causal_lm(seed=0)
     return fit_difflm(TABLE, cfg, output_dir=out, decoder=decoder), out, decoder

@@ -9,13 +9,13 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(module_tmp):
     from steergraph.data.value_transfer import demonstrations
     from steergraph.training.value_transfer_trainer import train_value_network
 
     rows = [{k: r[k] for k in ("prompt", "completion")}
             for r in demonstrations("train", n=12, kinds=("arithmetic",))]  # fmt: skip
-    out = tmp_path_factory.mktemp("value")
+    out = module_tmp("value")
     result = train_value_network("smollm2", rows, output_dir=out, max_steps=8,
                                  learning_rate=1e-3, disable_tqdm=True)  # fmt: skip
     return out, rows, result

@@ -43,7 +43,7 @@ def _completion_nll(base, tok, value=None, connection="residual") -> float:
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(module_tmp):
     """(base, tokenizer, {connection/norm: (folder, result)}) after a few real steps."""
     from steergraph.training.value_transfer_trainer import train_value_network
 
@@ -55,7 +55,7 @@ def trained(tmp_path_factory):
         "cascade": {"connection": "cascade"},
         "penalised": {"connection": "residual", "norm_weight": 0.5},
     }.items():
-        out = tmp_path_factory.mktemp(name)
+        out = module_tmp(name)
         runs[name] = (
             out,
             train_value_network(
