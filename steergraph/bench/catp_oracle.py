@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from steergraph.agents.catp.outcome import normalized_cost, qop
 from steergraph.agents.catp.plan_search import Expr, enumerate_expressions, plan_from_expressions
 from steergraph.data.catp.tasks import CATPTask, score_value
 from steergraph.tools.plan import Plan
@@ -39,16 +40,6 @@ from steergraph.tools.types import Table
 __all__ = ["Candidate", "PlanSpace", "normalized_cost", "qop"]
 
 _FAILED = object()
-
-
-def qop(score: float, cost: float, a: float) -> float:
-    """OpenCATP's quality of plan: ``a * score - (1 - a) * normalized cost``."""
-    return a * score - (1.0 - a) * cost
-
-
-def normalized_cost(price: float, latency_s: float, norm: dict[str, float]) -> float:
-    """OpenCATP's cost: half price, half latency, each over the task's largest."""
-    return 0.5 * price / norm["max_price"] + 0.5 * latency_s / norm["max_latency"]
 
 
 @dataclass

@@ -57,7 +57,7 @@ def sdv_baselines(train: Any, schema: Any, n: int, epochs: int, seed: int) -> di
     from sdv.metadata import Metadata
     from sdv.single_table import GaussianCopulaSynthesizer, TVAESynthesizer
 
-    from steergraph.bench.difflm_eval import sdv_metadata
+    from steergraph.agents.difflm.evaluate import sdv_metadata
 
     meta = Metadata.load_from_dict({"tables": {"table": sdv_metadata(schema)}})
     out = {}
@@ -76,8 +76,8 @@ def _baselines(cfg: DiffLMBenchConfig, folder: Path, target: str) -> dict[str, A
 
     import pandas as pd
 
+    from steergraph.agents.difflm.evaluate import fidelity, mle_auc
     from steergraph.agents.difflm.schema import TableSchema
-    from steergraph.bench.difflm_eval import fidelity, mle_auc
 
     schema = TableSchema.from_dict(json.loads((folder / "model" / "difflm.json").read_text())
                                    ["schema"])  # fmt: skip

@@ -127,7 +127,7 @@ def run_value_bench(cfg: ValueBenchConfig) -> dict[str, Any]:
     """Every measurement of the module docstring; see :mod:`.value_transfer_report`."""
     from steergraph.agents.value_transfer import ValueLogitsProcessor
     from steergraph.agents.value_transfer.alignment import alignment_for
-    from steergraph.bench.value_transfer_eval import completion_nll
+    from steergraph.agents.value_transfer.evaluate import completion_nll
     from steergraph.data.value_transfer import arithmetic_rows, demonstrations
     from steergraph.graphs.value_transfer import ValueTransferContext, build_value_transfer_graph
     from steergraph.llm.engines.hf_weights import load_hf_model

@@ -23,8 +23,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from steergraph.agents.value_transfer.evaluate import gain_recovered
 from steergraph.bench.reporting import grouped_bars, save_figure
-from steergraph.bench.value_transfer_eval import gain_recovered
 
 __all__ = ["final_line", "plot_nll", "table_lines"]
 

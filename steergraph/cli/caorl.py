@@ -127,8 +127,8 @@ def caorl_plan(
     run: Annotated[bool, typer.Option(help="also run the plan and score it")] = True,
 ) -> None:
     """Write (and run) a plan for one of the CATP suite's tasks with a trained planner."""
+    from steergraph.agents.catp.outcome import execute_plan
     from steergraph.agents.catp.planner import PlanTask
-    from steergraph.bench.catp import execute_plan
     from steergraph.data.catp.tasks import build_tasks
 
     suite = {t.id: t for t in build_tasks()}

@@ -79,7 +79,7 @@ def evaluate(
     rows: Annotated[int, typer.Option(help="held-out rows scored")] = 40,
 ) -> None:
     """Held-out completion NLL of each target alone and with the value network."""
-    from steergraph.bench.value_transfer_eval import completion_nll
+    from steergraph.agents.value_transfer.evaluate import completion_nll
     from steergraph.data.value_transfer import demonstrations
     from steergraph.llm.engines.hf_weights import load_hf_model
     from steergraph.training.recipes import trainable_name

@@ -18,10 +18,12 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from steergraph.tools.samples import DPKG_COLUMNS, DPKG_FIXTURE
+
 __all__ = ["FIXTURE", "parse_status", "write_fixture"]
 
-FIXTURE = Path(__file__).parent / "fixtures" / "dpkg_packages.csv"
-COLUMNS = ["package", "section", "priority", "architecture", "installed_kb", "n_depends"]
+FIXTURE = DPKG_FIXTURE
+COLUMNS = list(DPKG_COLUMNS)
 
 
 def parse_status(text: str) -> list[dict[str, Any]]:

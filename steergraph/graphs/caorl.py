@@ -142,7 +142,7 @@ def fan_out(state: CAORLState) -> list[Send] | str:
 
 def evaluate(state: dict[str, Any], runtime: Runtime[CAORLContext]) -> dict[str, Any]:
     """Plan and run every task of ``eval_tasks`` with one trained planner."""
-    from steergraph.bench.catp import plan_and_run
+    from steergraph.agents.catp.outcome import plan_and_run
     from steergraph.training.caorl_trainer import load_planner
 
     ctx = runtime.context or CAORLContext()

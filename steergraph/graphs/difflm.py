@@ -9,7 +9,7 @@ again); ``sample`` decodes ``n`` rows through one prior (``diffusion`` or ``gaus
 the VAE's N(0, I)) under the table's grammar and writes them as CSV and JSONL
 (``datasets.Dataset.from_csv`` reads either); ``evaluate`` scores every prior's rows
 and the real training rows on the held-out real rows
-(:mod:`~steergraph.bench.difflm_eval`) and writes ``report.json``. Dependencies arrive
+(:mod:`~steergraph.agents.difflm.evaluate`) and writes ``report.json``. Dependencies arrive
 through :class:`DiffLMContext`; pass ``checkpointer=`` to resume a killed run by thread.
 
 Example (a tiny random decoder, a few steps):
@@ -163,8 +163,8 @@ def evaluate(state: DiffLMState, runtime: Runtime[DiffLMContext]) -> dict[str, A
     """Fidelity, ML efficiency and DCR of each prior's rows; the real rows' ML efficiency."""
     import pandas as pd
 
+    from steergraph.agents.difflm.evaluate import dcr_ratio, fidelity, mle_auc
     from steergraph.agents.difflm.schema import TableSchema
-    from steergraph.bench.difflm_eval import dcr_ratio, fidelity, mle_auc
     from steergraph.training.difflm import META_FILE
 
     out = Path(state["out_dir"])

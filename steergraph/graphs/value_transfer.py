@@ -116,7 +116,7 @@ def fan_out(state: ValueTransferState) -> list[Send]:
 def evaluate(state: dict[str, Any], runtime: Runtime[ValueTransferContext]) -> dict[str, Any]:
     """Held-out completion NLL of one target alone, + each value network, + proxy."""
     from steergraph.agents.value_transfer.alignment import alignment_for
-    from steergraph.bench.value_transfer_eval import alignment_coverage, completion_nll
+    from steergraph.agents.value_transfer.evaluate import alignment_coverage, completion_nll
     from steergraph.llm.engines.hf_weights import load_hf_model
     from steergraph.training.recipes import trainable_name
     from steergraph.training.value_transfer_trainer import load_value_network

@@ -29,7 +29,7 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -241,7 +241,7 @@ class PlanExecutor:
         return await self._call(tool, args)
 
     # --------------------------------------------------------------------- run
-    async def run(  # noqa: C901
+    async def run(
         self,
         plan: Plan,
         inputs: Mapping[str, Any],
@@ -256,60 +256,18 @@ class PlanExecutor:
                 fix=f"pass inputs={{{', '.join(repr(m) + ': ...' for m in missing)}}}",
             )
         t0 = time.perf_counter()
-        values: dict[str, Any] = {**inputs, **(completed or {})}
-        records = {n: NodeRecord(n, s.tool) for n, s in plan.steps.items()}
-        waiting = {n: set(plan.dependencies(n)) for n in plan.steps}
-        dependents = plan.dependents()
-        for name in completed or {}:
-            if name in records:
-                records[name].status = "reused"
-                for dep in dependents[name]:
-                    waiting[dep].discard(name)
-        gate = asyncio.Semaphore(self.config.max_concurrency)
-        running: dict[asyncio.Task[bool], str] = {}
-
-        async def guarded(name: str) -> bool:
-            async with gate:
-                return await self._step(plan, name, values, records[name], t0)
-
-        def launch(name: str) -> None:
-            running[asyncio.create_task(guarded(name))] = name
-
-        for name in plan.order():
-            if records[name].status == "pending" and not waiting[name]:
-                launch(name)
-        stopped = False
-        while running:
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        run = _Run(self, plan, {**inputs, **(completed or {})}, t0)
+        run.reuse(completed or {})
+        run.launch_ready(plan.order())
+        while run.running:
+            done, _ = await asyncio.wait(run.running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                name = running.pop(task)
-                ok = task.result() if not task.cancelled() else False
-                self._emit(records[name])
-                if ok:
-                    if self.on_value is not None:  # e.g. persist it for a resumable run
-                        self.on_value(name, values[name])
-                    for dep in dependents[name]:
-                        waiting[dep].discard(name)
-                        if not waiting[dep] and records[dep].status == "pending" and not stopped:
-                            launch(dep)
-                    continue
-                self._cancel_downstream(name, dependents, records)
-                if self.config.policy == "stop" and not stopped:
-                    stopped = True
-                    for other in running:
-                        other.cancel()
-            if stopped and running:
-                await asyncio.gather(*running, return_exceptions=True)
-                for name in running.values():
-                    rec = records[name]
-                    rec.status, rec.error = "cancelled", "stopped: another step failed"
-                    rec.end = time.perf_counter() - t0
-                    self._emit(rec)
-                running.clear()
-        for rec in records.values():
+                run.settle(task)
+            await run.drain_if_stopped()
+        for rec in run.records.values():
             if rec.status == "pending":
                 rec.status, rec.error = "cancelled", rec.error or "not started: the run stopped"
-        return ExecutionResult(plan, values, records, time.perf_counter() - t0)
+        return ExecutionResult(plan, run.values, run.records, time.perf_counter() - t0)
 
     def _cancel_downstream(
         self, name: str, dependents: dict[str, list[str]], records: dict[str, NodeRecord]
@@ -348,6 +306,67 @@ class PlanExecutor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Run:
+    """One run's bookkeeping: values, records, what each step still waits for, the
+    running steps, and whether the ``stop`` policy has ended the run."""
+
+    def __init__(self, ex: PlanExecutor, plan: Plan, values: dict[str, Any], t0: float):
+        self.ex, self.plan, self.values, self.t0 = ex, plan, values, t0
+        self.records = {n: NodeRecord(n, s.tool) for n, s in plan.steps.items()}
+        self.waiting = {n: set(plan.dependencies(n)) for n in plan.steps}
+        self.dependents = plan.dependents()
+        self.gate = asyncio.Semaphore(ex.config.max_concurrency)
+        self.running: dict[asyncio.Task[bool], str] = {}
+        self.stopped = False
+
+    def reuse(self, completed: Mapping[str, Any]) -> None:
+        for name in completed:
+            if name in self.records:
+                self.records[name].status = "reused"
+                for dep in self.dependents[name]:
+                    self.waiting[dep].discard(name)
+
+    async def _guarded(self, name: str) -> bool:
+        async with self.gate:
+            return await self.ex._step(self.plan, name, self.values, self.records[name], self.t0)
+
+    def launch_ready(self, names: Iterable[str]) -> None:
+        for name in names:
+            if self.records[name].status == "pending" and not self.waiting[name]:
+                if not self.stopped:
+                    self.running[asyncio.create_task(self._guarded(name))] = name
+
+    def settle(self, task: asyncio.Task[bool]) -> None:
+        """A step ended: release its dependents, or cancel them (and, under ``stop``,
+        every running step)."""
+        name = self.running.pop(task)
+        ok = task.result() if not task.cancelled() else False
+        self.ex._emit(self.records[name])
+        if ok:
+            if self.ex.on_value is not None:  # e.g. persist it for a resumable run
+                self.ex.on_value(name, self.values[name])
+            for dep in self.dependents[name]:
+                self.waiting[dep].discard(name)
+            self.launch_ready(self.dependents[name])
+            return
+        self.ex._cancel_downstream(name, self.dependents, self.records)
+        if self.ex.config.policy == "stop" and not self.stopped:
+            self.stopped = True
+            for other in self.running:
+                other.cancel()
+
+    async def drain_if_stopped(self) -> None:
+        if not (self.stopped and self.running):
+            return
+        await asyncio.gather(*self.running, return_exceptions=True)
+        for name in self.running.values():
+            rec = self.records[name]
+            rec.status, rec.error = "cancelled", "stopped: another step failed"
+            rec.end = time.perf_counter() - self.t0
+            self.ex._emit(rec)
+        self.running.clear()
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

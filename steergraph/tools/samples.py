@@ -15,12 +15,18 @@ from __future__ import annotations
 import csv
 import functools
 import re
+from pathlib import Path
 from typing import Any
 
 from steergraph.errors import ToolDefinitionError
 from steergraph.tools.types import Table
 
-__all__ = ["SIZE_LEVELS", "corpus_text", "packages_table", "sample_value"]
+__all__ = ["DPKG_COLUMNS", "DPKG_FIXTURE", "SIZE_LEVELS", "corpus_text", "packages_table",
+           "sample_value"]  # fmt: skip
+
+#: a real table of Debian packages (built by :mod:`steergraph.data.dpkg_fixture`)
+DPKG_FIXTURE = Path(__file__).parent / "fixtures" / "dpkg_packages.csv"
+DPKG_COLUMNS = ("package", "section", "priority", "architecture", "installed_kb", "n_depends")
 
 SIZE_LEVELS = (1, 2, 3, 4)
 _TEXT_CHARS = 2000
@@ -39,13 +45,11 @@ def corpus_text() -> str:
 @functools.lru_cache(maxsize=1)
 def packages_table() -> Table:
     """The dpkg fixture as a :class:`Table` (target column ``installed_kb``)."""
-    from steergraph.data.dpkg_fixture import COLUMNS, FIXTURE
-
-    with FIXTURE.open(encoding="utf-8") as handle:
+    with DPKG_FIXTURE.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     numeric = {"installed_kb", "n_depends"}
-    data = [[float(r[c]) if c in numeric else r[c] for c in COLUMNS] for r in rows]
-    return Table(list(COLUMNS), data, target="installed_kb")
+    data = [[float(r[c]) if c in numeric else r[c] for c in DPKG_COLUMNS] for r in rows]
+    return Table(list(DPKG_COLUMNS), data, target="installed_kb")
 
 
 def sample_value(kind: str, level: int) -> Any:

@@ -198,40 +198,61 @@ class HostileProbe:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def violations(result: Any, probe: HostileProbe, *, expect: bool = True) -> list[str]:  # noqa: C901
-    """What the program managed to do outside the sandbox, or expected but missing failures.
-
-    ``expect=False`` checks only the outside world (not how the run itself ended)."""
-    found = []
+def _leaks(result: Any, probe: HostileProbe) -> list[str]:
     seen = result.stdout + result.stderr
+    found = []
     if probe.secret in seen:
         found.append("the secret (file or environment) reached the program's output")
     if "root:x:0:0" in seen:
         found.append("/etc/passwd reached the program's output")
+    return found
+
+
+def _writes(probe: HostileProbe) -> list[str]:
     after = _snapshot(probe.root)
-    for path in sorted(set(probe.before) | set(after)):
-        if probe.before.get(path) != after.get(path):
-            found.append(f"outside file changed: {path}")
+    found = [
+        f"outside file changed: {path}"
+        for path in sorted(set(probe.before) | set(after))
+        if probe.before.get(path) != after.get(path)
+    ]
     for stray in ("/tmp", "/dev/shm"):
         if Path(stray, f"steergraph-pwned-{probe.marker}").exists():
             found.append(f"wrote a file in {stray}")
+    return found
+
+
+def _received(receive: Callable[[], Any]) -> bool:
     try:
-        probe.tcp.accept()[0].close()
+        receive()
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _network(probe: HostileProbe) -> list[str]:
+    found = []
+    if _received(lambda: probe.tcp.accept()[0].close()):
         found.append("a TCP connection reached the listener")
-    except BlockingIOError:
-        pass
-    try:
-        probe.udp.recvfrom(64)
+    if _received(lambda: probe.udp.recvfrom(64)):
         found.append("a UDP datagram reached the listener")
-    except BlockingIOError:
-        pass
+    return found
+
+
+def _processes(probe: HostileProbe) -> list[str]:
     deadline = time.monotonic() + 1.0  # the kernel tears a pid namespace down asynchronously
     while (left := marker_processes(probe.marker)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    if left:
-        found.append(f"processes outlived the run: {left}")
+    found = [f"processes outlived the run: {left}"] if left else []
     if probe.sigterms:
         found.append("the outer process received SIGTERM")
+    return found
+
+
+def violations(result: Any, probe: HostileProbe, *, expect: bool = True) -> list[str]:
+    """What the program managed to do outside the sandbox, or expected but missing failures.
+
+    ``expect=False`` checks only the outside world (not how the run itself ended)."""
+    found = [*_leaks(result, probe), *_writes(probe), *_network(probe), *_processes(probe)]
     check = EXPECTED.get(probe.name) if expect else None
     problem = check(result) if check else None
     if problem:

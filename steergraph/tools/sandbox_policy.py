@@ -45,58 +45,73 @@ _PATH_WRITES = {
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
-def _violate(what):
+#: events refused whatever their arguments, and what the refusal says
+_REFUSED = {
+    **{event: event for event in _NETWORK | _LIMITS},
+    **{event: f"{event} (no child processes)" for event in _PROCESSES},
+    **{event: f"{event} (no signals to other processes)" for event in _SIGNALS},
+}
+
+
+# The helpers bind what they call as default arguments, evaluated when this module loads
+# (before the program runs): a program that replaces os.path.realpath or os._exit later
+# does not change what the hook calls.
+def _violate(what, write=os.write, exit_now=os._exit):
     try:
-        os.write(2, f"\nsandbox policy: {what}\n".encode("utf-8", "replace"))
+        write(2, f"\nsandbox policy: {what}\n".encode("utf-8", "replace"))
     finally:
-        os._exit(POLICY_EXIT)
+        exit_now(POLICY_EXIT)
 
 
 def _inside(path, roots):
     return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
 
-def install(tmp, read_roots):  # noqa: C901
+def _resolve(path, realpath=os.path.realpath, fspath=os.fspath):
+    if isinstance(path, int):  # a descriptor: already opened inside the rules
+        return None
+    try:
+        path = fspath(path)
+        if isinstance(path, bytes):
+            path = path.decode("utf-8", "surrogateescape")
+        return realpath(path)
+    except (TypeError, ValueError):
+        return "<unreadable path>"
+
+
+def _check_open(args, tmp, readable):
+    path = _resolve(args[0])
+    if path is None:
+        return
+    mode, flags = args[1] or "", args[2] if len(args) > 2 else 0
+    writing = any(c in str(mode) for c in "wxa+") or bool((flags or 0) & _WRITE_FLAGS)
+    if writing and not _inside(path, [tmp, "/dev/null"]):
+        _violate(f"write outside the temp dir: {path}")
+    if not writing and not _inside(path, readable):
+        _violate(f"read outside the sandbox: {path}")
+
+
+def _check_path_args(event, args, tmp):
+    for arg in args[: _PATH_WRITES[event]]:
+        path = _resolve(arg)
+        if path is not None and not _inside(path, [tmp]):
+            _violate(f"{event} outside the temp dir: {path}")
+
+
+def install(tmp, read_roots):
     """Install the hook: ``tmp`` is writable, ``read_roots`` (and ``tmp``) readable."""
     tmp = os.path.realpath(tmp)
     readable = [tmp, "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"]
     readable += [os.path.realpath(r) for r in read_roots]
-    realpath, fspath = os.path.realpath, os.fspath
-
-    def resolve(path):
-        if isinstance(path, int):  # a descriptor: already opened inside the rules
-            return None
-        try:
-            path = fspath(path)
-            if isinstance(path, bytes):
-                path = path.decode("utf-8", "surrogateescape")
-            return realpath(path)
-        except (TypeError, ValueError):
-            return "<unreadable path>"
 
     def hook(event, args):
         if event == "open":
-            path = resolve(args[0])
-            if path is None:
-                return
-            mode, flags = args[1] or "", args[2] if len(args) > 2 else 0
-            writing = any(c in str(mode) for c in "wxa+") or bool((flags or 0) & _WRITE_FLAGS)
-            if writing and not _inside(path, [tmp, "/dev/null"]):
-                _violate(f"write outside the temp dir: {path}")
-            if not writing and not _inside(path, readable):
-                _violate(f"read outside the sandbox: {path}")
-        elif event in _NETWORK:
-            _violate(event)
-        elif event in _PROCESSES:
-            _violate(f"{event} (no child processes)")
-        elif event in _SIGNALS:
-            _violate(f"{event} (no signals to other processes)")
-        elif event in _LIMITS or event.startswith("ctypes."):
+            _check_open(args, tmp, readable)
+        elif event in _REFUSED:
+            _violate(_REFUSED[event])
+        elif event.startswith("ctypes."):
             _violate(event)
         elif event in _PATH_WRITES:
-            for arg in args[: _PATH_WRITES[event]]:
-                path = resolve(arg)
-                if path is not None and not _inside(path, [tmp]):
-                    _violate(f"{event} outside the temp dir: {path}")
+            _check_path_args(event, args, tmp)
 
     sys.addaudithook(hook)

@@ -9,7 +9,8 @@ import io
 import pytest
 from datasets import Dataset
 
-from steergraph.bench.catp import execute_plan, oracle_job
+from steergraph.agents.catp.outcome import execute_plan
+from steergraph.bench.catp import oracle_job
 from steergraph.bench.catp_report import pool_rows
 from steergraph.data.caorl import load_pool
 from steergraph.data.catp.tasks import build_tasks

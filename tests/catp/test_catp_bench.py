@@ -93,7 +93,7 @@ def test_every_call_failing_fails_every_task_without_hanging(reg):
 
 
 def test_summarize_treats_missing_planners_and_invalid_plans():
-    from steergraph.bench.catp import Outcome
+    from steergraph.agents.catp.outcome import Outcome
 
     norms = {"t": {"max_price": 2.0, "max_latency": 1.0}}
     outs = [

@@ -8,7 +8,7 @@ import torch
 
 from steergraph.agents.value_transfer import ValueLogitsProcessor
 from steergraph.agents.value_transfer.alignment import TokenAlignment, token_bytes
-from steergraph.bench.value_transfer_eval import (
+from steergraph.agents.value_transfer.evaluate import (
     aligned_value_logits,
     alignment_coverage,
     completion_ids,

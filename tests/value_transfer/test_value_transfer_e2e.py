@@ -22,7 +22,7 @@ def trained(module_tmp):
 
 
 def test_the_value_network_lowers_the_embedded_models_nll(trained):
-    from steergraph.bench.value_transfer_eval import completion_nll
+    from steergraph.agents.value_transfer.evaluate import completion_nll
     from steergraph.llm.engines.hf_weights import load_hf_model
     from steergraph.training.value_transfer_trainer import load_value_network
 
@@ -47,7 +47,7 @@ def test_smollm2_value_network_decodes_gemma3_through_the_alignment(trained, cli
     from transformers import AutoTokenizer
 
     from steergraph.agents.value_transfer.alignment import alignment_for
-    from steergraph.bench.value_transfer_eval import alignment_coverage
+    from steergraph.agents.value_transfer.evaluate import alignment_coverage
     from steergraph.llm.embedded import ensure_converted
 
     folder, rows, _ = trained

@@ -1,6 +1,6 @@
 """Reward-model verifier: a sequence classifier (trained with TRL's RewardTrainer) scores answers.
 
-Wraps :class:`~steergraph.training.reward_model.RewardModelScorer`. All candidates of
+Wraps :class:`~steergraph.agents.verify.reward_scorer.RewardModelScorer`. All candidates of
 one problem are scored in padded batches in one call (in a worker thread, so the event
 loop keeps running other verifications). The verdict's ``score`` is
 ``sigmoid((reward - threshold) / temperature)``, its ``passed`` is ``reward >
@@ -10,7 +10,7 @@ partial answer is scored like a whole one (an outcome reward model read as a val
 Example:
     >>> from steergraph.agents.verify import Problem, RewardModelVerifier
     >>> from steergraph.testing import tiny_causal_lm
-    >>> from steergraph.training.reward_model import RewardModelScorer
+    >>> from steergraph.agents.verify.reward_scorer import RewardModelScorer
     >>> rm = RewardModelVerifier(RewardModelScorer.from_causal_lm(*tiny_causal_lm()))
     >>> [0.0 < v.score < 1.0 for v in rm.verify_many(Problem(prompt="2+2?"), ["4", "5"])]
     [True, True]
@@ -37,7 +37,7 @@ class RewardModelVerifier(Verifier):
     def __init__(
         self, scorer: Any | str | Path, *, threshold: float = 0.0, temperature: float = 1.0
     ) -> None:
-        from steergraph.training.reward_model import RewardModelScorer
+        from steergraph.agents.verify.reward_scorer import RewardModelScorer
 
         if isinstance(scorer, (str, Path)):
             scorer = RewardModelScorer.from_pretrained(scorer)

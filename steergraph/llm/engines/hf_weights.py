@@ -34,15 +34,21 @@ _LOADING = threading.Lock()
 
 
 @contextlib.contextmanager
-def quiet_weights() -> Iterator[None]:
-    """transformers' "Loading weights" progress bars off while loading from disk."""
+def quiet_weights(*, errors_only: bool = False) -> Iterator[None]:
+    """transformers' "Loading weights" progress bars off while loading from disk; with
+    ``errors_only`` its load report too (weights dropped or newly initialised, expected
+    when a causal LM becomes a classifier)."""
     from transformers.utils import logging as hf_logging
 
     was_on = hf_logging.is_progress_bar_enabled()
+    level = hf_logging.get_verbosity()
     hf_logging.disable_progress_bar()
+    if errors_only:
+        hf_logging.set_verbosity_error()
     try:
         yield
     finally:
+        hf_logging.set_verbosity(level)
         if was_on:
             hf_logging.enable_progress_bar()
 
