@@ -84,3 +84,18 @@ def test_answer_reports_outputs_or_the_last_observation():
     failed = answer({"status": "invalid", "observations": ["a", "the plan was invalid"]})
     assert failed == {"status": "failed", "answer": "Failed: the plan was invalid"}
     assert answer({"status": "rejected"})["status"] == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("decision", "expected"),
+    [(True, {"status": "approved"}), (False, {"status": "rejected"}),
+     ({"plan": "n = count_words(doc)\nreturn n"},
+      {"plan": "n = count_words(doc)\nreturn n", "status": "edited"})],
+)  # fmt: skip
+def test_approve_turns_the_persons_answer_into_a_status(monkeypatch, decision, expected):
+    import steergraph.graphs.catp as catp
+
+    asked = []
+    monkeypatch.setattr(catp, "interrupt", lambda payload: asked.append(payload) or decision)
+    assert catp.approve({"plan": "return doc", "estimated_price": 0.5}) == expected
+    assert asked[0]["plan"] == "return doc" and asked[0]["estimated_price"] == 0.5

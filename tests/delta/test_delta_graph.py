@@ -79,3 +79,16 @@ def test_a_pair_of_two_different_models_is_refused(tiny_pair, tmp_path):
             }
         )
     assert not (tmp_path / "out").exists()
+
+
+def test_estimate_alone_skips_without_calibration_and_reports_each_editor(tiny_pair):
+    from types import SimpleNamespace
+
+    from steergraph.graphs.delta import estimate
+
+    base, post = tiny_pair
+    runtime = SimpleNamespace(context=DeltaContext(steps=2))
+    state = {"base": str(base), "post": str(post), "editors": EDITORS[:1]}
+    assert estimate(state, runtime) == {}
+    report = estimate({**state, "calibration": TINY_ROWS}, runtime)["report"]
+    assert [e["editor"]["method"] for e in report["estimates"]] == ["dare"]

@@ -49,3 +49,16 @@ def test_every_text_and_facet_gets_a_record_and_the_dataset_is_reused(items, tmp
 def test_bad_input_is_refused_before_any_model_call(state, message):
     with pytest.raises(InputError, match=message):
         build_mole_graph().invoke(state, context=MoleContext(model=ScriptedChatModel(responses=[])))
+
+
+def test_rewrite_alone_makes_one_checked_counterfactual_without_a_model(items):
+    from types import SimpleNamespace
+
+    from steergraph.graphs.mole import rewrite
+
+    item = items[0]
+    runtime = SimpleNamespace(context=MoleContext(model=None))
+    (record,) = rewrite({**item, "facet": "coherence"}, runtime)["counterfactuals"]
+    assert record["id"] == item["id"] and record["source"] == item["source"]
+    assert record["facet"] == "coherence" and record["method"] == "perturbation"
+    assert record["check_passed"] and record["text"] != item["text"]

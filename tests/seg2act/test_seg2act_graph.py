@@ -65,3 +65,21 @@ def test_training_rows_show_the_loop_its_own_prompts_and_sft_runs(doc, tiny_pair
     base, _ = tiny_pair
     result = train_seg2act(str(base), [doc], output_dir=tmp_path / "s2a", max_rows=8, max_steps=2)
     assert result.steps == 2 and (tmp_path / "s2a" / "model.safetensors").is_file()
+
+
+def test_segment_alone_splits_text_into_non_blank_lines_or_keeps_given_segments():
+    from steergraph.graphs.seg2act import segment
+
+    out = segment({"text": "NAME\n\n   \nmv - move files\n"})
+    assert out == {"segments": ["NAME", "mv - move files"], "actions": [], "repairs": [],
+                   "calls": 0}  # fmt: skip
+    assert segment({"segments": ["a", 2], "text": "ignored"})["segments"] == ["a", "2"]
+
+
+def test_export_alone_renders_the_tree_and_its_outline(doc):
+    from steergraph.graphs.seg2act import export
+
+    out = export({"segments": doc.segments, "actions": doc.actions})
+    assert out["tree"] == tree_dict(doc.tree)
+    assert out["outline"].splitlines()[0] == "# NAME"
+    assert len(out["outline"].splitlines()) == len(doc.segments) - doc.actions.count("=")

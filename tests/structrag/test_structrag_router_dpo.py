@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
@@ -202,3 +203,21 @@ def test_router_graph_resumes_from_its_checkpoint_without_redoing_tasks(tmp_path
     assert len(out["simulations"]) == 4  # 2 tasks x 2 structures, none simulated twice
     assert {s["task_id"] for s in out["simulations"]} == {t["id"] for t in tasks}
     assert out["judged"]["tasks"] == 2 and out["trained"] == {"skipped": "train=False"}
+
+
+def test_simulate_alone_answers_one_batch_with_each_structure():
+    from steergraph.graphs.structrag_router import simulate
+
+    tasks = [t.model_dump() for t in _tasks()]
+    ctx = RouterTrainingContext(model=_responder(), structures=("table", "chunk"), batch=1,
+                                embeddings=DeterministicFakeEmbedding(size=16))  # fmt: skip
+    runtime = SimpleNamespace(context=ctx)
+    out = simulate({"tasks": tasks, "simulations": [{"kept": True}]}, runtime)
+    assert out["cursor"] == 1 and out["status"] == "simulating"
+    assert out["simulations"][0] == {"kept": True}
+    new = out["simulations"][1:]
+    assert [(s["task_id"], s["structure"]) for s in new] == [
+        (tasks[0]["id"], "table"), (tasks[0]["id"], "chunk")]  # fmt: skip
+    assert all(0.0 <= s["f1"] <= 1.0 for s in new)
+    done = simulate({**out, "tasks": tasks}, runtime)
+    assert done["cursor"] == 2 and len(done["simulations"]) == 5
