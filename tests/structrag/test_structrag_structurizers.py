@@ -105,23 +105,31 @@ def test_structurize_chunk_and_narrowing():
     )
     assert isinstance(res.structure, Chunks) and res.built_by == {"retrieval": 2}
     assert res.structure.chunks[0].source == "doc 4"
-    res = structurize(
-        "table",
-        "Document number 4 text.",
-        docs,
-        None,
-        mode="parse",
-        retriever=retriever,
-        max_docs=2,
-    )
+    res = structurize("table", "Document number 4 text.", docs, None, retriever=retriever,
+                      max_docs=2)  # fmt: skip
     assert res.built_by["narrowed_from"] == 6
-    assert res.issues[0] == "retrieval narrowed 6 documents to the 2 most relevant to the question"
-    parsed = [i.split(":")[0] for i in res.issues[1:]]
-    assert len(parsed) == 2 and "doc 4" in parsed
+    assert res.issues[0] == (
+        "retrieval narrowed 6 documents needing the model to the 2 most relevant to the "
+        "question (every document the parsers read is kept)"
+    )
+    needing = [i.split(":")[0] for i in res.issues[1:]]
+    assert len(needing) == 2 and "doc 4" in needing
     with pytest.raises(InputError, match="unknown structure kind"):
         structurize("tree", "q", docs, None)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="question is empty"):
         structurize("table", " ", docs, None)
+
+
+def test_documents_the_parsers_read_are_never_narrowed():
+    records = {f"pkg{i}": f"Package: pkg{i}\nInstalled-Size: {i + 1}\n" for i in range(40)}
+    prose = {f"note {i}": f"A note about topic {i} in plain words." for i in range(5)}
+    docs = docs_from_texts({**records, **prose})
+    res = structurize("table", "Which package is largest?", docs, None,
+                      retriever=fake_retriever(docs), max_docs=3)  # fmt: skip
+    assert res.built_by == {"parser": 40, "narrowed_from": 5}
+    assert len(res.structure.rows) == 40  # the largest (pkg39) is among them
+    assert max(int(r["Installed-Size"]) for r in res.structure.rows) == 40
+    assert sum(i.endswith("needs an LLM (the parsers found no table)") for i in res.issues) == 3
 
 
 # ----------------------------------------------------------------------------- llm mode

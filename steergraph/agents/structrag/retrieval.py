@@ -127,14 +127,20 @@ class Retriever:
             for doc, score in self._hits(query, k, doc_ids)
         ]
 
-    def top_documents(self, query: str, k: int) -> list[Doc]:
-        """Up to ``k`` unique documents, ranked by the score of their best chunk."""
+    def top_documents(
+        self, query: str, k: int, *, doc_ids: Collection[str] | None = None
+    ) -> list[Doc]:
+        """Up to ``k`` unique documents (only of ``doc_ids`` if given), ranked by the
+        score of their best chunk."""
         self._check(query, k)
         store = self._index()
+        wanted = None if doc_ids is None else set(doc_ids)
         out: list[Doc] = []
         seen: set[str] = set()
         for doc, _ in store.similarity_search_with_score(query, len(store)):
             doc_id = doc.metadata["doc_id"]
+            if wanted is not None and doc_id not in wanted:
+                continue
             if doc_id not in seen:
                 seen.add(doc_id)
                 out.append(self._by_id[doc_id])

@@ -1,8 +1,6 @@
 """StructRAG's structurizers: documents -> one typed structure of the routed kind.
 
-:func:`structurize` retrieves first and structures second (the StructRAG authors' advice
-for large knowledge bases): with more than ``max_docs`` documents it keeps the
-``max_docs`` most relevant to the question (a :class:`Retriever`). Then per kind:
+:func:`structurize` builds one structure of the routed kind. Per kind:
 
 * ``chunk`` -- the ``chunk_k`` best retrieved passages (:class:`Chunks`);
 * ``table`` / ``graph`` / ``algorithm`` / ``catalogue`` -- each document goes through the
@@ -10,7 +8,11 @@ for large knowledge bases): with more than ``max_docs`` documents it keeps the
   structure) and/or the LLM (:mod:`.structurize_llm`), by ``mode``: ``"parse"`` parsers
   only, ``"llm"`` LLM only, ``"auto"`` the parser where it finds something, else the LLM
   (except for documents of key-value records, which the parser reads completely: no
-  relations, steps or sections there means none, not a job for the model).
+  relations, steps or sections there means none, not a job for the model). Every
+  document the parsers read is kept, for any number of documents: the computation runs
+  over all of them. Only the documents left for the model are narrowed, to the
+  ``max_docs`` most relevant to the question (a :class:`Retriever`; the StructRAG
+  authors' advice for large knowledge bases).
 
 The per-document parts are merged: one :class:`Table` (union of columns, each row's
 source the document title); one :class:`KnowledgeGraph` (an empty graph falls back to
@@ -76,7 +78,7 @@ class StructureResult(BaseModel):
 
     structure: Structure
     #: documents built by "parser" / "llm", chunks by "retrieval"; "narrowed_from" is the
-    #: document count before retrieval narrowed it to ``max_docs``
+    #: count of documents needing the model before retrieval narrowed it to ``max_docs``
     built_by: dict[str, int] = Field(default_factory=dict)
     issues: list[str] = Field(default_factory=list)
     llm_calls: int = 0
@@ -158,6 +160,25 @@ def _merge(kind: str, question: str, docs: list[Doc], parts: dict[str, Any]) -> 
     return Catalogue(title=question, roots=roots)
 
 
+def _narrow(
+    question: str,
+    docs: list[Doc],
+    retriever: Retriever,
+    max_docs: int,
+    built_by: dict[str, int],
+    issues: list[str],
+) -> list[Doc]:
+    """The ``max_docs`` of ``docs`` (those left for the model) most relevant to the
+    question, said in ``issues``."""
+    kept = {d.id for d in retriever.top_documents(question, max_docs, doc_ids=[d.id for d in docs])}
+    issues.append(
+        f"retrieval narrowed {len(docs)} documents needing the model to the {max_docs} most "
+        "relevant to the question (every document the parsers read is kept)"
+    )
+    built_by["narrowed_from"] = len(docs)
+    return [d for d in docs if d.id in kept]
+
+
 def _compatible(retriever: Retriever | None, docs: Sequence[Doc]) -> Retriever:
     if retriever is not None and {d.id for d in docs} <= retriever.doc_ids:
         return retriever
@@ -222,8 +243,9 @@ def structurize(
 ) -> StructureResult:
     """Build the ``kind`` structure of ``docs`` for ``question`` (see the module docstring).
 
-    ``retriever`` (built when needed if None; it must cover ``docs`` or a new one is
-    built with its embeddings) narrows large document sets, retrieves chunks, and ranks
+    ``retriever`` (built when needed if None; it must cover the documents it ranks or a
+    new one is built with its embeddings) narrows the documents left for the model,
+    retrieves chunks, and ranks
     the pieces of long documents for the LLM.
     """
     start = time.perf_counter()
@@ -241,30 +263,25 @@ def structurize(
     built_by: dict[str, int] = {}
     issues: list[str] = []
     llm_calls = 0
-    if len(docs) > max_docs or kind == "chunk":
-        retriever = _compatible(retriever, docs)
-    elif retriever is not None and not {d.id for d in docs} <= retriever.doc_ids:
-        retriever = None  # it cannot rank these documents' pieces; keep document order
-    if len(docs) > max_docs:
-        assert retriever is not None
-        kept = {d.id for d in retriever.top_documents(question, max_docs)}
-        issues.append(
-            f"retrieval narrowed {len(docs)} documents to the {max_docs} most relevant to "
-            "the question"
-        )
-        built_by["narrowed_from"] = len(docs)
-        docs = [d for d in docs if d.id in kept]
 
-    def chunks() -> Chunks:
+    def chunks(among: list[Doc]) -> Chunks:
         assert retriever is not None
-        found = retriever.search(question, chunk_k, doc_ids={d.id for d in docs})
+        found = retriever.search(question, chunk_k, doc_ids={d.id for d in among})
         built_by["retrieval"] = len(found)
         return Chunks(title=question, chunks=found)
 
     if kind == "chunk":
-        structure: Any = chunks()
+        retriever = _compatible(retriever, docs)
+        structure: Any = chunks(docs)  # the best chunks of all documents
     else:
+        # every document the parsers read exactly is kept, however many there are: only
+        # the ones left for the model are narrowed by retrieval
         parts, for_llm = _parsed_parts(kind, docs, mode, built_by, issues)
+        if len(for_llm) > max_docs:
+            retriever = _compatible(retriever, for_llm)
+            for_llm = _narrow(question, for_llm, retriever, max_docs, built_by, issues)
+        elif retriever is not None and not {d.id for d in for_llm} <= retriever.doc_ids:
+            retriever = None  # it cannot rank these documents' pieces; keep document order
         if for_llm and llm is None:
             issues += [f"{d.title}: needs an LLM (the parsers found no {kind})" for d in for_llm]
         elif for_llm:
@@ -285,7 +302,7 @@ def structurize(
         if kind == "graph" and not structure.triples:
             try:
                 retriever = _compatible(retriever, docs)
-                structure = chunks()
+                structure = chunks(docs)
                 issues.append("the graph has no triples; fell back to retrieved chunks")
             except Exception as exc:  # an unloadable embedding model: keep the empty graph
                 issues.append(f"the graph has no triples and retrieval failed ({exc})")
