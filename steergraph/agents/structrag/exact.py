@@ -6,10 +6,12 @@ dict, "value": ...}`` (``value`` is JSON-safe: a number, a string or a list), or
 non-numeric column for ``argmax``, nothing found, ...). The utilizer falls back to the
 model on ``None``.
 
-* :func:`table_op` -- ``argmax``, ``argmin``, ``sum``, ``mean``, ``count``, ``filter``,
-  ``lookup`` on :meth:`Table.to_frame`.
-* :func:`graph_op` -- ``between``, ``successors``, ``predecessors``, ``path`` on
-  :meth:`KnowledgeGraph.to_networkx`.
+* :func:`table_op` -- ``argmax``, ``argmin``, ``sum``, ``mean``, ``count``,
+  ``group_argmax``/``group_argmin`` (the most/least frequent value of a column),
+  ``filter``, ``lookup`` on :meth:`Table.to_frame`.
+* :func:`graph_op` -- ``successors``, ``predecessors`` and their counts, ``closure`` and
+  ``closure_size`` (everything reachable, directly or indirectly), ``between``, ``path``
+  on :meth:`KnowledgeGraph.to_networkx`.
 * :func:`algorithm_op` -- ``step_after``, ``step_before``, ``step_count``, ``step``.
 * :func:`catalogue_op` -- ``parent``, ``children``, ``sections``.
 * :func:`compute` dispatches on the structure's ``kind``.
@@ -59,8 +61,11 @@ __all__ = [
     "table_op",
 ]
 
-TABLE_OPS: tuple[str, ...] = ("argmax", "argmin", "sum", "mean", "count", "filter", "lookup")
-GRAPH_OPS: tuple[str, ...] = ("successors", "predecessors", "between", "path")
+TABLE_OPS: tuple[str, ...] = ("argmax", "argmin", "sum", "mean", "count", "group_argmax",
+                              "group_argmin", "filter", "lookup")  # fmt: skip
+GRAPH_OPS: tuple[str, ...] = ("successors", "predecessors", "successor_count",
+                              "predecessor_count", "closure", "closure_size", "between",
+                              "path")  # fmt: skip
 ALGORITHM_OPS: tuple[str, ...] = ("step_after", "step_before", "step_count", "step")
 CATALOGUE_OPS: tuple[str, ...] = ("children", "parent", "sections")
 _KEY_NAMES = ("package", "name", "title", "id")
@@ -131,6 +136,9 @@ def _numeric_op(op: str, frame: Any, args: dict[str, Any]) -> dict[str, Any] | N
     """``argmax``/``argmin``/``sum``/``mean`` of ``args["column"]`` (rows filtered when
     ``args`` has a filter column and value)."""
     col, fcol, value, key = args["column"], args["filter_column"], args["value"], args["key_column"]
+    if col is not None and col != key and op in ("argmax", "argmin"):
+        if frame[col].dtype.kind not in "if":  # "the section with the most ...": a group count
+            return _group_op(f"group_{op}", frame, args)
     if col is None or frame[col].dtype.kind not in "if":
         return None
     rows = _rows_matching(frame, fcol, value) if fcol and value else frame
@@ -145,6 +153,25 @@ def _numeric_op(op: str, frame: Any, args: dict[str, Any]) -> dict[str, Any] | N
     return _result(op, args, _plain(best), ", ".join(_fmt(k) for k in keys))
 
 
+def _group_op(op: str, frame: Any, args: dict[str, Any]) -> dict[str, Any] | None:
+    """The most (``group_argmax``) or least (``group_argmin``) frequent value(s) of
+    ``args["column"]``, over the rows a filter keeps (a filter on the counted column
+    itself would leave one group: it is ignored); ties are all named."""
+    col, fcol, value = args["column"], args["filter_column"], args["value"]
+    if col is None:
+        return None
+    if fcol == col:
+        fcol = value = args["filter_column"] = args["value"] = None
+    rows = _rows_matching(frame, fcol, value) if fcol and value else frame
+    values = rows[col].dropna().map(_fmt)
+    counts = values[values.str.strip() != ""].value_counts()
+    if counts.empty or counts.max() == 1:  # every value once: no group to name
+        return None
+    best = counts.max() if op == "group_argmax" else counts.min()
+    winners = sorted(str(v) for v in counts[counts == best].index)
+    return _result(op, {**args, "rows": int(best)}, winners, ", ".join(winners))
+
+
 def table_op(
     table: Table,
     op: str,
@@ -156,10 +183,13 @@ def table_op(
     """Compute ``op`` on ``table``.
 
     * ``argmax`` / ``argmin`` -- the key value(s) of the row(s) with the largest /
-      smallest numeric ``column``; ``sum`` / ``mean`` of ``column``. With
+      smallest numeric ``column`` (a text column other than the key: as
+      ``group_argmax`` / ``group_argmin``); ``sum`` / ``mean`` of ``column``. With
       ``filter_column`` and ``value`` these use only rows where ``filter_column == value``.
     * ``count`` -- rows where ``(filter_column or column) == value``; without a value,
       the rows with a ``column`` (all rows without a column).
+    * ``group_argmax`` / ``group_argmin`` -- the value of ``column`` shared by the most /
+      fewest rows (filtered as above), e.g. the section with the most packages.
     * ``filter`` -- key values of rows where ``(filter_column or column) == value``.
     * ``lookup`` -- ``column`` of the row whose ``(filter_column or key column) == value``.
     """
@@ -177,6 +207,8 @@ def table_op(
         return None
     if op in ("argmax", "argmin", "sum", "mean"):
         return _numeric_op(op, frame, args)
+    if op in ("group_argmax", "group_argmin"):
+        return _group_op(op, frame, args)
     if op == "count":
         where = fcol or col
         if value and where:
@@ -201,13 +233,6 @@ def table_op(
 
 
 # --------------------------------------------------------------------------- graphs
-def _edges(graph: Any, u: str, v: str, relation: str | None) -> bool:
-    data = graph.get_edge_data(u, v) or {}
-    if not relation:
-        return bool(data)
-    return any(_relation_ok(d.get("relation", ""), relation) for d in data.values())
-
-
 def _relation_ok(have: str, want: str) -> bool:
     a, b = normalise(have), normalise(want)
     return bool(a) and (a == b or b in a or a in b)
@@ -225,32 +250,52 @@ def graph_op(
     * ``between`` -- nodes X with ``source -> X -> target`` (or the reverse when the
       question named the two the other way round; ``args["reversed"]`` says so).
     * ``successors`` / ``predecessors`` -- neighbours of ``source``, optionally only
-      over edges whose relation matches ``relation``.
-    * ``path`` -- the shortest directed path ``source -> ... -> target`` (or reversed).
+      over edges whose relation matches ``relation``; ``successor_count`` /
+      ``predecessor_count`` -- how many there are.
+    * ``closure`` / ``closure_size`` -- every entity reachable from ``source`` over such
+      edges, directly or indirectly (``nx.descendants``), and how many.
+    * ``path`` -- the shortest directed path ``source -> ... -> target`` (or reversed)
+      over such edges.
     """
     import networkx as nx
 
-    g = graph.to_networkx()
-    if op not in GRAPH_OPS or g.number_of_nodes() == 0:
+    full = graph.to_networkx()
+    if op not in GRAPH_OPS or full.number_of_nodes() == 0:
         return None
     rel, source, target = given(relation), given(source), given(target)
-    a = match_name(source, g.nodes) if source else None
-    b = match_name(target, g.nodes) if target else None
+    a = match_name(source, full.nodes) if source else None
+    b = match_name(target, full.nodes) if target else None
     args: dict[str, Any] = {"source": a, "target": b, "relation": rel}
     if a is None:
         return None
-    if op in ("successors", "predecessors"):
-        if op == "successors":
-            found = [n for n in g.successors(a) if _edges(g, a, n, rel)]
-        else:
-            found = [n for n in g.predecessors(a) if _edges(g, n, a, rel)]
+    g = _over(full, rel)
+    if op in ("successors", "predecessors", "successor_count", "predecessor_count"):
+        found = []
+        if a in g:
+            near = g.successors(a) if op.startswith("successor") else g.predecessors(a)
+            found = list(dict.fromkeys(near))
+        if op.endswith("_count"):
+            return _result(op, args, len(found), str(len(found)))
         return _list_result(op, args, found)
-    if b is None or a == b:
+    if op in ("closure", "closure_size"):
+        reached = sorted(nx.descendants(g, a)) if a in g else []
+        if op == "closure_size":
+            return _result(op, args, len(reached), str(len(reached)))
+        return _list_result(op, args, reached)
+    if b is None or a == b or a not in g or b not in g:
         return None
+    return _between_or_path(op, g, a, b, args)
+
+
+def _between_or_path(op: str, g: Any, a: str, b: str, args: dict[str, Any]) -> dict | None:
+    """``between`` / ``path`` from ``a`` to ``b``, else from ``b`` to ``a`` (the question
+    may name the two the other way round; ``args["reversed"]`` says so)."""
+    import networkx as nx
+
     for first, last, flipped in ((a, b, False), (b, a, True)):
         if op == "between":
-            mids = [x for x in g.successors(first) if _edges(g, first, x, rel)]
-            found = [x for x in mids if x not in (first, last) and _edges(g, x, last, rel)]
+            mids = g.successors(first)
+            found = [x for x in mids if x not in (first, last) and g.has_edge(x, last)]
             if found:
                 return _list_result(op, {**args, "reversed": flipped}, found)
         else:
@@ -260,6 +305,15 @@ def graph_op(
                 continue
             return _result(op, {**args, "reversed": flipped}, path, " -> ".join(path))
     return None
+
+
+def _over(graph: Any, relation: str | None) -> Any:
+    """The graph of the edges whose relation matches ``relation`` (all without one)."""
+    if not relation:
+        return graph
+    keep = [(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True)
+            if _relation_ok(d.get("relation", ""), relation)]  # fmt: skip
+    return graph.edge_subgraph(keep)
 
 
 # ------------------------------------------------------------------------ algorithms

@@ -29,6 +29,7 @@ import csv
 import io
 import re
 
+from steergraph.agents.structrag.debian import relation_names
 from steergraph.agents.structrag.outline import (
     build_tree,
     first_sentence,
@@ -212,8 +213,15 @@ def _union_columns(rows: list[dict[str, str]]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- triples
-def _items(value: str) -> list[str]:
-    """Entity names of a comma-separated dependency-style list."""
+#: list fields with Debian's relationship syntax (Debian Policy 7.1)
+_DEBIAN_RELATIONS = LIST_FIELDS - {"see also", "see-also", "related"}
+
+
+def _items(value: str, field: str = "") -> list[str]:
+    """Entity names of a comma-separated dependency-style list (a Debian relationship
+    field as Debian reads it: the first alternative of each relation)."""
+    if field in _DEBIAN_RELATIONS:
+        return relation_names(value)
     out = []
     for part in value.split(","):
         first = part.split("|")[0]
@@ -230,8 +238,9 @@ def parse_triples(text: str, *, name: str | None = None) -> list[tuple[str, str,
 
     From key-value records: each item of a list field (:data:`LIST_FIELDS`: Depends,
     Recommends, Provides, ...) gives ``(record name, lowercased field, item)`` with
-    version qualifiers, ``:any``/architecture suffixes and ``[arch]``/``<profile>`` tags
-    stripped and ``a | b`` alternatives reduced to the first. ``SEE ALSO`` lines (and the
+    Debian's relationship fields read by :func:`~.debian.parse_relations` (version
+    constraints, ``:any``/architecture qualifiers and ``[arch]``/``<profile>`` lists
+    dropped, ``a | b`` read as ``a``, the alternative apt tries first). ``SEE ALSO`` lines (and the
     lines below such a heading) give ``(name, "see also", item)``. ``name`` is the head
     for facts outside records (default: the record name, else ``"document"``).
     """
@@ -240,7 +249,7 @@ def parse_triples(text: str, *, name: str | None = None) -> list[tuple[str, str,
         head = record_name(rec) or name or "document"
         for key, value in rec.items():
             if key.lower() in LIST_FIELDS:
-                triples += [(head, key.lower(), item) for item in _items(value)]
+                triples += [(head, key.lower(), item) for item in _items(value, key.lower())]
     if not triples:
         lines = text.splitlines()
         for i, line in enumerate(lines):

@@ -2,7 +2,8 @@
 
 For each structure :func:`plan_schema` builds a pydantic model whose fields are, where
 possible, ``Literal`` choices taken from THIS structure: the table's column names, the
-graph's entities and relations, the catalogue's section titles. Under constrained
+graph's entities and relations, the catalogue's section titles; its operations are those
+the question's form allows (:func:`question_ops`: "largest" is never ``argmin``). Under constrained
 decoding the model can then only name things that exist; :mod:`exact` does the
 computing. :func:`structure_view` is the compact view the model plans from (columns and
 three sample rows, a few triples, the steps, the section titles), :func:`plan_messages`
@@ -50,6 +51,7 @@ __all__ = [
     "plan_call",
     "plan_messages",
     "plan_schema",
+    "question_ops",
     "rank",
     "structure_view",
 ]
@@ -70,6 +72,7 @@ PLAN_HELP: dict[str, str] = {
         "argmax/argmin: the row with the largest/smallest column\n"
         "sum/mean: total/average of column\n"
         "count: how many rows have filter_column equal to value\n"
+        "group_argmax/group_argmin: the value of column shared by the most/fewest rows\n"
         "filter: which rows have filter_column equal to value\n"
         "lookup: column of the row named value\n"
         "none: no operation answers the question"
@@ -77,6 +80,9 @@ PLAN_HELP: dict[str, str] = {
     "graph": (
         "successors: what source points to (over relation)\n"
         "predecessors: what points to source (over relation)\n"
+        "successor_count/predecessor_count: how many of those\n"
+        "closure: everything source reaches over relation, directly or indirectly\n"
+        "closure_size: how many entities that is\n"
         "between: entities X with source -> X -> target\n"
         "path: the chain from source to target\n"
         "none: no operation answers the question"
@@ -94,6 +100,50 @@ PLAN_HELP: dict[str, str] = {
         "none: no operation answers the question"
     ),
 }
+
+
+#: question forms whose words fix the operation: (pattern, the ops allowed per kind).
+#: A question matching several forms may use the ops they share (else any of theirs).
+_FORMS: tuple[tuple[str, dict[str, tuple[str, ...]]], ...] = (
+    (r"\b(largest|biggest|highest|greatest|maximum)\b|(?<!at )\bmost\b",
+     {"table": ("argmax", "group_argmax")}),
+    (r"\b(smallest|lowest|minimum|fewest)\b|(?<!at )\bleast\b",
+     {"table": ("argmin", "group_argmin")}),
+    (r"\b(how many|number of)\b",
+     {"table": ("count",), "graph": ("successor_count", "predecessor_count", "closure_size"),
+      "algorithm": ("step_count",)}),
+    (r"\b(total|sum|combined|altogether)\b", {"table": ("sum",)}),
+    (r"\b(average|mean)\b", {"table": ("mean",)}),
+    (r"\b(indirectly|transitively|recursively)\b", {"graph": ("closure", "closure_size")}),
+    (r"\bbetween\b", {"graph": ("between", "path")}),
+)  # fmt: skip
+
+
+def question_ops(question: str, kind: str) -> tuple[str, ...] | None:
+    """The operations the question's form allows on a ``kind`` structure (``None``: no
+    form fixes it). "largest" can never be planned as ``argmin``, "how many" never as a
+    lookup, whatever the model would choose.
+
+    >>> question_ops("Which package is the largest?", "table")
+    ('argmax', 'group_argmax')
+    >>> question_ops("How many packages does apt depend on, directly or indirectly?", "graph")
+    ('closure_size',)
+    >>> question_ops("How many packages have at least 3 dependencies?", "table")
+    ('count',)
+    >>> question_ops("Who maintains dpkg?", "table") is None
+    True
+    """
+    allowed: tuple[str, ...] | None = None
+    for pattern, by_kind in _FORMS:
+        ops = by_kind.get(kind)
+        if ops is None or not re.search(pattern, question, re.IGNORECASE):
+            continue
+        if allowed is None:
+            allowed = ops
+        else:
+            shared = tuple(o for o in allowed if o in ops)
+            allowed = shared or tuple(dict.fromkeys((*allowed, *ops)))
+    return allowed
 
 
 def _stems(text: str) -> set[str]:
@@ -176,7 +226,7 @@ def plan_schema(structure: Any, question: str = "") -> type[BaseModel] | None:
         cells = [v for v in cells if len(v) <= MAX_VALUE_CHARS]
         return create_model(
             "TablePlan",
-            op=(_ops(TABLE_OPS), ...),
+            op=(_ops(question_ops(question, "table") or TABLE_OPS), ...),
             column=(_choices(cols, question, prefer=numeric, avoid=key), ...),
             filter_column=(_choices(texts or cols, question, "none", avoid=key), ...),
             value=(_choices(cells, question, "") if cells else ShortText, ...),
@@ -187,7 +237,7 @@ def plan_schema(structure: Any, question: str = "") -> type[BaseModel] | None:
             return None
         return create_model(
             "GraphPlan",
-            op=(_ops(GRAPH_OPS), ...),
+            op=(_ops(question_ops(question, "graph") or GRAPH_OPS), ...),
             source=(_choices(nodes, question), ...),
             relation=(_choices([t.relation for t in structure.triples], question, "any"), ...),
             target=(_choices(nodes, question, "none"), ...),
@@ -199,7 +249,7 @@ def plan_schema(structure: Any, question: str = "") -> type[BaseModel] | None:
         labels = [s.text[:MAX_VALUE_CHARS] for s in structure.steps]
         return create_model(
             "AlgorithmPlan",
-            op=(_ops(ALGORITHM_OPS), ...),
+            op=(_ops(question_ops(question, "algorithm") or ALGORITHM_OPS), ...),
             phrase=(_choices(labels, question), ...),
             n=(Annotated[int, Field(ge=0, le=top)], ...),
         )

@@ -47,6 +47,7 @@ from steergraph.agents.structrag.plans import (
     plan_call,
     plan_messages,
     plan_schema,
+    question_ops,
     structure_view,
 )
 from steergraph.agents.structrag.structures import (
@@ -76,6 +77,8 @@ class UtilizerResult(BaseModel):
     ``computation`` (exact path): the plan and :func:`exact.compute`'s result.
     ``extractions`` (llm path): ``{"subquestion", "answer"}`` per sub-question.
     ``issues``: what did not work (kept, never raised). ``llm_calls``: model calls made.
+    ``fallback``: set when no computation applied to a structure that could compute and
+    the model answered from its text instead (why, in one line).
     """
 
     answer: str
@@ -85,6 +88,7 @@ class UtilizerResult(BaseModel):
     extractions: list[dict[str, Any]] = Field(default_factory=list)
     issues: list[str] = Field(default_factory=list)
     llm_calls: int = 0
+    fallback: str | None = None
 
 
 def _positive(name: str, value: int) -> int:
@@ -157,6 +161,13 @@ class Utilizer:
             done, calls = self._exact(question, structure, issues)
             if done is not None:
                 return done
+            result = self._llm(question, structure, issues, calls)
+            why = issues[-1].removeprefix("exact: ") if issues else "no plan"
+            result.fallback = (
+                f"no computation applied ({why}); the model answered from the "
+                f"{structure.kind}'s text"
+            )
+            return result
         return self._llm(question, structure, issues, calls)
 
     # ------------------------------------------------------------------ exact path
@@ -188,6 +199,9 @@ class Utilizer:
             issues.append(f"exact: {op}({args}) gave no result")
             return None, 1
         computation = {"plan": plan.model_dump(), **result}
+        allowed = question_ops(question, structure.kind)
+        if allowed is not None:
+            computation["allowed_ops"] = list(allowed)  # what the question's form allowed
         return UtilizerResult(
             answer=result["answer"],
             method="exact",

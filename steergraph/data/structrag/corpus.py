@@ -42,6 +42,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
+from steergraph.agents.structrag.debian import relation_names
 from steergraph.errors import InputFileError
 
 __all__ = [
@@ -87,12 +88,6 @@ def _stanzas(text: str) -> list[dict[str, str]]:
     return out
 
 
-def _dep_names(value: str) -> list[str]:
-    """Package names of a Depends value: no versions or arch, first alternative."""
-    firsts = [part.split("|")[0].split() for part in value.split(",")]
-    return list(dict.fromkeys(f[0].split(":")[0] for f in firsts if f))
-
-
 # the stanza fields kept, in dpkg's order; field name = key.lower() with "-" -> "_"
 _STANZA_KEYS = ("Package", "Priority", "Section", "Installed-Size", "Architecture", "Version")
 _STANZA_KEYS += ("Pre-Depends", "Depends", "Description")
@@ -120,7 +115,8 @@ def _packages(status: Path) -> list[dict[str, Any]]:
         long = [line.strip() for line in desc[1:] if line.strip() not in ("", ".")][:3]
         p = {_field(key): f.get(key, "") for key in _STANZA_KEYS}
         p["installed_size"] = int(p["installed_size"] or 0)
-        p["pre_depends"], p["depends"] = _dep_names(p["pre_depends"]), _dep_names(p["depends"])
+        p["pre_depends"] = relation_names(p["pre_depends"])
+        p["depends"] = relation_names(p["depends"])
         p["description"], p["long_description"] = desc[0].strip(), long
         parsed[p["package"]] = p
     graph = nx.DiGraph()
