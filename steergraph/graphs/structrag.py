@@ -48,7 +48,7 @@ from typing_extensions import TypedDict
 from steergraph.agents.calls import context_tokens, count_tokens
 from steergraph.agents.structrag.documents import Doc, load_documents
 from steergraph.agents.structrag.retrieval import Retriever
-from steergraph.agents.structrag.router import Router
+from steergraph.agents.structrag.router import Router, computable_route
 from steergraph.agents.structrag.structures import (
     STRUCTURE_TYPES,
     StructureType,
@@ -99,7 +99,9 @@ class StructRAGContext:
     """Run-time dependencies and knobs (not checkpointed; pass the same on resume).
 
     ``model`` answers and structures; ``router_model`` routes (default: ``model``; pass
-    a DPO-trained router here). ``structure`` forces a type and skips the router.
+    a DPO-trained router here). ``structure`` forces a type and skips the router;
+    ``route_by_records``: documents of records route by what they can compute
+    (:func:`~steergraph.agents.structrag.router.computable_route`) before the model.
     ``mode``: structurizers use parsers where a document already has structure and the
     model elsewhere (``auto``), or only one of them. ``exact``: let the utilizer compute
     aggregates and paths. ``embeddings``: for retrieval (default all-MiniLM-L6-v2).
@@ -110,6 +112,7 @@ class StructRAGContext:
     structure: StructureType | None = None
     mode: Literal["auto", "parse", "llm"] = "auto"
     exact: bool = True
+    route_by_records: bool = True
     embeddings: Embeddings | None = None
     max_docs: int = 16
     chunk_k: int = 6
@@ -247,12 +250,17 @@ def route(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[str
     """The structure to build: forced by the context or chosen by the router."""
     ctx = runtime.context or StructRAGContext()
     start = time.perf_counter()
+    fixed = None
+    if ctx.structure is None and ctx.route_by_records:
+        fixed = computable_route(state["question"], [d.text for d in _docs(state)])
     if ctx.structure is not None:
-        decision = {"structure": ctx.structure, "fallback": None, "forced": True}
+        decision = {"structure": ctx.structure, "fallback": None, "forced": True, "by": "context"}
+    elif fixed is not None:
+        decision = {**fixed.model_dump(), "forced": False, "by": "records"}
     else:
         router = Router(load_chat_model(model_spec(ctx.router_model or ctx.model)))
         result = router.route(state["question"], [d.title for d in _docs(state)])
-        decision = {**result.model_dump(), "forced": False}
+        decision = {**result.model_dump(), "forced": False, "by": "model"}
     fallbacks = [f"router: {decision['fallback']}"] if decision.get("fallback") else []
     return {
         "route": decision,
@@ -331,6 +339,8 @@ def utilize(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[s
         "structure": state["structure"]["kind"],
         "routed": route.get("from", route["structure"]),
         "forced": route.get("forced", False),
+        "routed_by": route.get("by", "model"),
+        "route_reason": route.get("reason"),
         "method": result.method,
         "computation": result.computation,
         "subquestions": result.subquestions,
@@ -341,7 +351,7 @@ def utilize(state: StructRAGState, runtime: Runtime[StructRAGContext]) -> dict[s
         "utilizer_issues": result.issues,
         "built_by": passes[-1]["built_by"] if passes else {},
         "documents": len(state.get("documents") or []),
-        "llm_calls": int(not route.get("forced", False))
+        "llm_calls": int(route.get("by", "model") == "model")
         + sum(int(t.get("llm_calls", 0)) for t in all_timings),
         "seconds": round(sum(t["seconds"] for t in all_timings), 3),
     }

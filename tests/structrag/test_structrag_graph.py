@@ -59,8 +59,28 @@ def test_routed_table_answered_by_exact_computation():
     assert meta["method"] == "exact" and meta["computation"]["op"] == "argmax"
     assert meta["built_by"] == {"parser": 4}
     assert meta["forced"] is False and meta["fallbacks"] == []
-    assert meta["llm_calls"] == 2 == tracker.llm_calls  # route + plan
+    assert meta["routed_by"] == "records" and "4 records parse exactly" in meta["route_reason"]
+    assert meta["llm_calls"] == 1 == tracker.llm_calls  # the plan: records fixed the route
     assert len(out["structure"]["rows"]) == 4
+    by_model = run(llm, "Which package has the largest installed size?", docs(PACKAGES),
+                   route_by_records=False)  # fmt: skip
+    assert by_model["metadata"]["routed_by"] == "model"
+    assert by_model["metadata"]["llm_calls"] == 2 and by_model["answer"] == "libc6"
+
+
+def test_records_with_relations_route_dependency_questions_to_the_graph():
+    plan = {"op": "closure_size", "source": "gcc", "relation": "depends", "target": "none"}
+    llm = responder("table", plan)  # the model would have said table
+    out = run(llm, "How many packages does gcc depend on, directly or indirectly?",
+              docs(PACKAGES))  # fmt: skip
+    meta = out["metadata"]
+    assert meta["structure"] == "graph" and meta["routed_by"] == "records"
+    assert meta["route_reason"] == (
+        "4 records carry relations (depends) and the question asks about them"
+    )
+    assert out["answer"] == "2" and meta["computation"]["allowed_ops"] == ["closure_size"]
+    prose = run(llm, "How many packages does gcc depend on?", docs(PROSE))
+    assert prose["metadata"]["routed_by"] == "model"
 
 
 def test_graph_structure_walks_dependencies():

@@ -65,7 +65,8 @@ def test_the_nodes_in_sequence_answer_exactly():
 def test_a_forced_structure_skips_the_router():
     rt = _rt(structure="chunk")
     state = load({"question": QUESTION, "documents": _docs()}, rt)
-    assert route(state, rt)["route"] == {"structure": "chunk", "fallback": None, "forced": True}
+    assert route(state, rt)["route"] == {"structure": "chunk", "fallback": None, "forced": True,
+                                         "by": "context"}  # fmt: skip
 
 
 def test_after_structurize_builds_again_when_the_kind_changed():

@@ -12,17 +12,27 @@ under constrained decoding (the ``structure`` field is an enum, so even a tiny m
 answers with a valid type); a model that fails anyway routes to ``"chunk"`` and the
 reason is kept in :attr:`RouteResult.fallback`.
 
+Before any model call, :func:`computable_route` routes by what the documents' records
+can compute: records that carry relations (Depends, Pre-Depends, Recommends, SEE ALSO,
+...) and a question about dependencies go to the graph; records and a question whose
+form fixes a table operation (largest, how many, total, ...) go to the table. The
+reason is kept in :attr:`RouteResult.reason`.
+
 Example:
     >>> from steergraph.testing import ScriptedChatModel
     >>> router = Router(ScriptedChatModel(responses=[{"structure": "table"}]))
     >>> router.route("Which package is largest?", ["gcc", "perl"])
-    RouteResult(structure='table', fallback=None)
+    RouteResult(structure='table', fallback=None, reason=None)
+    >>> computable_route("How many packages does a need, directly or indirectly?",
+    ...                  ["Package: a\\nDepends: b"]).structure
+    'graph'
     >>> router_messages("Q?", ["a", "b", "c"], max_titles=2)[1].content.splitlines()[-3]
     '(1 more document not listed)'
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from langchain_core.language_models import BaseChatModel
@@ -30,10 +40,19 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from steergraph.agents.calls import ask_structured
+from steergraph.agents.structrag.parsers import LIST_FIELDS, parse_records
+from steergraph.agents.structrag.plans import question_ops
 from steergraph.agents.structrag.structures import StructureType
 from steergraph.errors import InputError
 
-__all__ = ["ROUTER_SYSTEM", "RouteDecision", "RouteResult", "Router", "router_messages"]
+__all__ = [
+    "ROUTER_SYSTEM",
+    "RouteDecision",
+    "RouteResult",
+    "Router",
+    "computable_route",
+    "router_messages",
+]
 
 #: One line per structure type, each with a tiny example question.
 ROUTER_SYSTEM = (
@@ -45,6 +64,11 @@ ROUTER_SYSTEM = (
     'chunk: one fact looked up in one place (e.g. "What version is X?")'
 )
 _MAX_TITLE_CHARS = 80
+_DEPENDENCY_QUESTION = re.compile(
+    r"\b(depend\w*|pre-depends|requires?|required by|needs?|recommends?|between|chain|"
+    r"path|directly or indirectly|indirectly|transitively)\b",
+    re.IGNORECASE,
+)
 _ROUTE_TOKENS = 32
 
 
@@ -59,6 +83,7 @@ class RouteResult(BaseModel):
 
     structure: StructureType
     fallback: str | None = None
+    reason: str | None = None  # why the route is fixed without the model
 
 
 def _check_question(question: str) -> str:
@@ -126,3 +151,27 @@ class Router:
     ) -> list[RouteResult]:
         """:meth:`route` for each ``(question, titles)`` pair, in order."""
         return [self.route(q, titles) for q, titles in questions_and_titles]
+
+
+def computable_route(question: str, texts: Sequence[str]) -> RouteResult | None:
+    """The structure that can compute the answer from the documents' records (texts),
+    or ``None`` when the records fix nothing (the model then routes)."""
+    question = _check_question(question)
+    records = [rec for text in texts for rec in parse_records(text)]
+    if not records:
+        return None
+    relations = sorted({k.lower() for rec in records for k in rec if k.lower() in LIST_FIELDS})
+    if relations and _DEPENDENCY_QUESTION.search(question):
+        return RouteResult(
+            structure="graph",
+            reason=f"{len(records)} records carry relations ({', '.join(relations)}) and the "
+            "question asks about them",
+        )
+    ops = question_ops(question, "table")
+    if ops:
+        return RouteResult(
+            structure="table",
+            reason=f"{len(records)} records parse exactly and the question's form asks for "
+            f"{' or '.join(ops)}",
+        )
+    return None
