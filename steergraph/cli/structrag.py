@@ -156,8 +156,23 @@ def structrag_bench(
     out: Annotated[Path, typer.Option(help="folder for report.json and the plot")] = Path(
         "structrag-bench"
     ),
+    suite: Annotated[
+        str, typer.Option(help="tasks (Loong-style tasks) or folders (dpkg records, a file each)")
+    ] = "tasks",
+    folder_sizes: Annotated[
+        str, typer.Option(help="folders suite: records per folder (default 70; full: 70,700)")
+    ] = "",
 ) -> None:
-    """StructRAG vs chunk RAG vs long context on Loong-style tasks over real documents."""
+    """StructRAG vs chunk RAG vs long context on Loong-style tasks over real documents, or
+    on plain folders of records (``--suite folders``)."""
+    if suite == "folders":
+        sizes = [int(x) for x in folder_sizes.split(",") if x.strip()] or (
+            [70] if quick else [70, 700]
+        )
+        _folders_bench(model, sizes, out)
+        return
+    if suite != "tasks":
+        raise InputError(f"unknown suite {suite!r}", fix="use --suite tasks or --suite folders")
     from steergraph.bench.structrag import StructRAGBenchConfig, run_structrag_bench
     from steergraph.bench.structrag_report import final_json, print_report, save_report
 
@@ -178,3 +193,21 @@ def structrag_bench(
     paths = save_report(run, out)
     console.print(f"report: {paths['report']}  plot: {paths['plot']}")
     print(json.dumps(final_json(run)))
+
+
+def _folders_bench(model: str, sizes: list[int], out: Path) -> None:
+    from steergraph.bench.structrag_folders import (
+        final_folders,
+        run_folder_suite,
+        summarize_folders,
+    )
+
+    rows = run_folder_suite(model, sizes=sizes, workdir=str(out / "folders"), log=console.print)
+    summary = summarize_folders(rows)
+    for method, figures in summary.items():
+        forms = "  ".join(f"{f} {v:.2f}" for f, v in figures["per_form"].items())
+        console.print(f"{method:<13} exact {figures['exact']:.3f}  median "
+                      f"{figures['seconds_median']:.1f}s  {forms}")  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "folders.json").write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
+    print(json.dumps(final_folders(summary)))

@@ -47,6 +47,7 @@ from steergraph.agents.structrag.structures import (
 __all__ = [
     "MAX_CHOICES",
     "MAX_VALUE_CHARS",
+    "MAX_VALUE_CHOICES",
     "PLAN_HELP",
     "plan_call",
     "plan_messages",
@@ -58,6 +59,8 @@ __all__ = [
 
 #: Above this many entities / titles a field is a free (short) string, not a choice.
 MAX_CHOICES = 300
+#: Most table cells offered as a plan's value (those the question names, when more).
+MAX_VALUE_CHOICES = 24
 #: Longest free-text plan argument (a value to match, a phrase).
 MAX_VALUE_CHARS = 80
 _SAMPLE_ROWS = 3
@@ -203,6 +206,17 @@ def _choices(
     return Literal[tuple(names)]  # type: ignore[valid-type]
 
 
+def _value_choices(cells: Sequence[str], question: str) -> Any:
+    """The cells a filter or lookup may name: all of a small table's; of a larger one only
+    those the question shares words with (at most :data:`MAX_VALUE_CHOICES`), then ``""``
+    (no filter). Each choice costs decoding time under a grammar: 264 cells of a
+    70-record folder took a plan call from seconds to over a minute on SmolLM2."""
+    if len(set(cells)) <= MAX_VALUE_CHOICES:
+        return _choices(cells, question, "")
+    named = [v for v, score in rank(cells, question) if score > 0][:MAX_VALUE_CHOICES]
+    return Literal[(*named, "")]  # type: ignore[valid-type]
+
+
 def _ops(ops: Sequence[str]) -> Any:
     return Literal[(*ops, "none")]  # type: ignore[valid-type]
 
@@ -229,7 +243,7 @@ def plan_schema(structure: Any, question: str = "") -> type[BaseModel] | None:
             op=(_ops(question_ops(question, "table") or TABLE_OPS), ...),
             column=(_choices(cols, question, prefer=numeric, avoid=key), ...),
             filter_column=(_choices(texts or cols, question, "none", avoid=key), ...),
-            value=(_choices(cells, question, "") if cells else ShortText, ...),
+            value=(_value_choices(cells, question) if cells else ShortText, ...),
         )
     if isinstance(structure, KnowledgeGraph):
         nodes = [n for t in structure.triples for n in (t.head, t.tail)]

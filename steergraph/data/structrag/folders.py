@@ -1,0 +1,193 @@
+"""Folders of real records with questions whose gold answers a program computes.
+
+The StructRAG evaluation on plain folders (issue 18), apart from the benchmark's
+committed corpus: the packages installed on this machine, read from dpkg's status
+database (``/var/lib/dpkg/status``), one record per file (the fields a user reads:
+Package, Version, Section, Priority, Installed-Size, Maintainer, Pre-Depends, Depends,
+the description's first line). :func:`dpkg_records` picks ``n`` packages closed under
+dependencies as far as ``n`` allows (chains for the graph questions), seeded;
+:func:`folder_questions` asks every question form StructRAG exists for, each with a gold
+answer computed from the records: largest / smallest by Installed-Size, the total, how
+many in a section / with a priority, the section with the most packages, a version, a
+maintainer, the package between two others in a dependency chain, and how many packages
+one depends on directly or indirectly (first alternatives, as apt reads them).
+
+Example:
+    >>> records = dpkg_records(12, seed=0)
+    >>> len(records), all("Package" in r and "Installed-Size" in r for r in records)
+    (12, True)
+    >>> forms = {q.form for q in folder_questions(records, seed=0)}
+    >>> {"largest", "total", "count_section", "version"} <= forms
+    True
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import networkx as nx
+from pydantic import BaseModel
+
+from steergraph.agents.structrag.debian import relation_names
+from steergraph.errors import InputError
+
+__all__ = ["FORMS", "FolderQuestion", "dpkg_records", "folder_questions", "write_folder"]
+
+STATUS = Path("/var/lib/dpkg/status")
+_KEEP = ("Package", "Version", "Section", "Priority", "Installed-Size", "Maintainer",
+         "Pre-Depends", "Depends", "Description")  # fmt: skip
+FORMS = ("largest", "smallest", "total", "count_section", "count_priority", "most_section",
+         "version", "maintainer", "between", "closure")  # fmt: skip
+
+
+class FolderQuestion(BaseModel):
+    """One question about a folder: its form, text, gold answer and answer type."""
+
+    form: str
+    question: str
+    gold: str | list[str] | float
+    answer_type: str
+
+
+def _stanzas(text: str) -> list[dict[str, str]]:
+    out = []
+    for block in text.split("\n\n"):
+        fields: dict[str, str] = {}
+        key = None
+        for line in block.splitlines():
+            if line[:1] in (" ", "\t") and key:
+                continue  # continuation lines (long descriptions, conffiles) are not kept
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+        if fields.get("Package") and "installed" in fields.get("Status", ""):
+            out.append({k: fields[k] for k in _KEEP if fields.get(k)})
+    return out
+
+
+def _deps(record: dict[str, str]) -> list[str]:
+    return relation_names(", ".join(record.get(f, "") for f in ("Pre-Depends", "Depends")))
+
+
+def dpkg_records(n: int, *, seed: int = 0, status: Path = STATUS) -> list[dict[str, str]]:
+    """``n`` installed packages' records: from seeded starting packages, each followed by
+    its (installed) dependencies, breadth first, until ``n`` are taken."""
+    if n < 1:
+        raise InputError(f"a folder needs at least one record, got n={n}", fix="use n >= 1")
+    if not Path(status).is_file():
+        raise InputError(f"no dpkg status database at {status}", fix="run on a Debian system")
+    by_name = {r["Package"]: r for r in _stanzas(Path(status).read_text(errors="replace"))}
+    if len(by_name) < n:
+        raise InputError(
+            f"only {len(by_name)} packages are installed, {n} were asked for",
+            fix=f"use n <= {len(by_name)}",
+        )
+    rng = random.Random(seed)
+    starts = sorted(by_name, key=lambda p: (-len(_deps(by_name[p])), p))[: max(n, 8)]
+    rng.shuffle(starts)
+    taken: dict[str, None] = {}
+    queue = list(starts)
+    while len(taken) < n:
+        name = queue.pop(0) if queue else rng.choice(sorted(set(by_name) - set(taken)))
+        if name in taken or name not in by_name:
+            continue
+        taken[name] = None
+        queue[:0] = [d for d in _deps(by_name[name]) if d in by_name and d not in taken]
+    return [by_name[name] for name in taken]
+
+
+def write_folder(records: list[dict[str, str]], out: Path) -> Path:
+    """One ``<package>.txt`` per record (``Field: value`` lines) in ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for r in records:
+        text = "".join(f"{k}: {r[k]}\n" for k in _KEEP if k in r)
+        (out / f"{r['Package']}.txt").write_text(text, encoding="utf-8")
+    return out
+
+
+def _graph(records: list[dict[str, str]]) -> nx.DiGraph:
+    g = nx.DiGraph()
+    g.add_edges_from((r["Package"], d) for r in records for d in _deps(r))
+    return g
+
+
+def _extremes(records: list[dict[str, str]]) -> list[FolderQuestion]:
+    size = {r["Package"]: int(r.get("Installed-Size") or 0) for r in records}
+    top, low = max(size.values()), min(size.values())
+    qs = [
+        FolderQuestion(
+            form="total",
+            question="What is the total Installed-Size of all the packages?",
+            gold=float(sum(size.values())),
+            answer_type="number",
+        )
+    ]
+    for form, best, word in (("largest", top, "largest"), ("smallest", low, "smallest")):
+        names = sorted(p for p, s in size.items() if s == best)
+        gold: str | list[str] = names[0] if len(names) == 1 else names
+        qs.append(FolderQuestion(
+            form=form, question=f"Which package has the {word} Installed-Size?", gold=gold,
+            answer_type="entity" if len(names) == 1 else "list"))  # fmt: skip
+    return qs
+
+
+def _counts(records: list[dict[str, str]], rng: random.Random) -> list[FolderQuestion]:
+    sections = Counter(r.get("Section", "") for r in records if r.get("Section"))
+    priorities = Counter(r.get("Priority", "") for r in records if r.get("Priority"))
+    section = rng.choice(sorted(sections))
+    priority = rng.choice(sorted(priorities))
+    most = max(sections.values())
+    winners = sorted(s for s, c in sections.items() if c == most)
+    return [
+        FolderQuestion(form="count_section", question=f"How many packages are in section "
+                       f"{section}?", gold=float(sections[section]), answer_type="number"),
+        FolderQuestion(form="count_priority", question=f"How many packages have priority "
+                       f"{priority}?", gold=float(priorities[priority]), answer_type="number"),
+        FolderQuestion(form="most_section", question="Which section has the most packages?",
+                       gold=winners[0] if len(winners) == 1 else winners,
+                       answer_type="entity" if len(winners) == 1 else "list"),
+    ]  # fmt: skip
+
+
+def _lookups(records: list[dict[str, str]], rng: random.Random) -> list[FolderQuestion]:
+    r = rng.choice(records)
+    m = rng.choice([x for x in records if x.get("Maintainer")] or records)
+    return [
+        FolderQuestion(form="version", question=f"What is the version of {r['Package']}?",
+                       gold=r.get("Version", ""), answer_type="entity"),
+        FolderQuestion(form="maintainer", question=f"Who is the maintainer of {m['Package']}?",
+                       gold=m.get("Maintainer", ""), answer_type="entity"),
+    ]  # fmt: skip
+
+
+def _chains(records: list[dict[str, str]], rng: random.Random) -> list[FolderQuestion]:
+    g = _graph(records)
+    qs = []
+    pairs = {(a, c) for a in g for b in g.successors(a) for c in g.successors(b)
+             if c != a and not g.has_edge(a, c)}  # fmt: skip
+    middles = {(a, c): sorted(b for b in g.successors(a) if g.has_edge(b, c)) for a, c in pairs}
+    unique = sorted(pair for pair, mids in middles.items() if len(mids) == 1)
+    if unique:  # "sits between": a chain with one package in the middle
+        a, c = rng.choice(unique)
+        qs.append(FolderQuestion(
+            form="between", question=f"Which package sits between {a} and {c} in the "
+            "dependency chain?", gold=middles[(a, c)][0], answer_type="entity"))  # fmt: skip
+    deep = sorted(p for p in g if len(nx.descendants(g, p)) > g.out_degree(p))
+    if deep:
+        p = rng.choice(deep)
+        reached = float(len(nx.descendants(g, p)))
+        qs.append(FolderQuestion(
+            form="closure", question=f"How many packages does {p} depend on, directly or "
+            "indirectly?", gold=reached, answer_type="number"))  # fmt: skip
+    return qs
+
+
+def folder_questions(records: list[dict[str, str]], *, seed: int = 0) -> list[FolderQuestion]:
+    """One question per form the records allow (chains need dependencies between them)."""
+    if not records:
+        raise InputError("no records to ask about", fix="pass dpkg_records(n)")
+    rng = random.Random(seed)
+    return [*_extremes(records), *_counts(records, rng), *_lookups(records, rng),
+            *_chains(records, rng)]  # fmt: skip
