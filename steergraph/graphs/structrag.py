@@ -7,12 +7,14 @@ via Inference-time Hybrid Information Structurization") as a LangGraph workflow:
   ``paths`` (files, folders, JSON lines); empty, binary and unreadable files are kept as
   issues in the answer's metadata, never silently dropped; documents longer than the
   model's window are named there too (they are chunked, never cut).
-* ``route`` asks the :class:`~steergraph.agents.structrag.router.Router` for one of
-  the five structure types (``table``, ``graph``, ``algorithm``, ``catalogue``,
-  ``chunk``) from the question and the document titles; ``StructRAGContext.structure``
-  forces a type instead (the router is then not called).
-* ``structurize`` builds the typed structure (retrieving first when there are more
-  documents than ``max_docs``); an empty structure (no rows, no triples, ...) goes back
+* ``route``: documents of records route by what they can compute
+  (:func:`~steergraph.agents.structrag.router.computable_route`, no model call);
+  otherwise the :class:`~steergraph.agents.structrag.router.Router` picks one of the
+  five structure types (``table``, ``graph``, ``algorithm``, ``catalogue``, ``chunk``)
+  from the question and the document titles; ``StructRAGContext.structure`` forces a
+  type instead (the router is then not called).
+* ``structurize`` builds the typed structure (documents the parsers read are all kept;
+  only those left for the model are narrowed by retrieval beyond ``max_docs``); an empty structure (no rows, no triples, ...) goes back
   to ``structurize`` once as ``chunk``, the fallback recorded in ``metadata``.
 * ``utilize`` answers from the structure: an exact computation where the structure
   allows one (the model picks the operation, the program computes), else decompose ->
