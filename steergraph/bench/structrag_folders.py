@@ -65,11 +65,12 @@ def run_folder_suite(
     sizes: Sequence[int] = (70,),
     seed: int = 0,
     methods: Sequence[str] = METHODS,
+    forms: Sequence[str] | None = None,
     embeddings: Any = None,
     workdir: str | None = None,
     log: Callable[[str], Any] = print,
 ) -> list[dict[str, Any]]:
-    """One scored row per (folder size, question, method)."""
+    """One scored row per (folder size, question, method); ``forms``: only those."""
     llm = load_chat_model(model)
     root = Path(workdir or tempfile.mkdtemp(prefix="structrag-folders-"))
     rows = []
@@ -77,6 +78,8 @@ def run_folder_suite(
         records = dpkg_records(n, seed=seed)
         folder = write_folder(records, root / f"dpkg-{n}")
         for q in folder_questions(records, seed=seed):
+            if forms is not None and q.form not in forms:
+                continue
             for method in methods:
                 got = _answer(method, llm, q.question, folder, embeddings)
                 score = score_answer(got["answer"], q.gold, q.answer_type)

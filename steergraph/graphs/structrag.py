@@ -14,8 +14,9 @@ via Inference-time Hybrid Information Structurization") as a LangGraph workflow:
   from the question and the document titles; ``StructRAGContext.structure`` forces a
   type instead (the router is then not called).
 * ``structurize`` builds the typed structure (documents the parsers read are all kept;
-  only those left for the model are narrowed by retrieval beyond ``max_docs``); an empty structure (no rows, no triples, ...) goes back
-  to ``structurize`` once as ``chunk``, the fallback recorded in ``metadata``.
+  only those left for the model are narrowed by retrieval beyond ``max_docs``); an
+  empty structure (no rows, no triples, ...) goes back to ``structurize`` once as
+  ``chunk``, the fallback recorded in ``metadata``.
 * ``utilize`` answers from the structure: an exact computation where the structure
   allows one (the model picks the operation, the program computes), else decompose ->
   extract -> merge.

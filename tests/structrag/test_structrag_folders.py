@@ -81,12 +81,13 @@ def test_an_unknown_suite_is_refused(cli):
 
 @pytest.mark.e2e
 def test_structrag_on_a_folder_of_records_on_the_embedded_model(tmp_path):
-    rows = run_folder_suite("local", sizes=(20,), methods=("structrag",), workdir=str(tmp_path),
-                            log=lambda line: None)  # fmt: skip
-    questions = folder_questions(dpkg_records(20, seed=0), seed=0)
+    forms = ("total", "most_section", "between", "closure")  # a table and a graph each
+    rows = run_folder_suite("local", sizes=(20,), methods=("structrag",), forms=forms,
+                            workdir=str(tmp_path), log=lambda line: None)  # fmt: skip
+    questions = [q for q in folder_questions(dpkg_records(20, seed=0), seed=0) if q.form in forms]
     assert [r["question"] for r in rows] == [q.question for q in questions]
-    computable = [r for r in rows if r["form"] not in ("version", "maintainer")]
-    assert all(r["routed_by"] == "records" for r in computable)  # no model call to route
+    assert all(r["routed_by"] == "records" for r in rows)  # no model call to route
+    assert [r["structure"] for r in rows] == ["table", "table", "graph", "graph"]
     summary = summarize_folders(rows)["structrag"]
     print(summary)
-    assert summary["questions"] == len(questions)
+    assert summary["questions"] == len(forms)
