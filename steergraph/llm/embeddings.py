@@ -42,9 +42,12 @@ def _load(device: str) -> Any:
                 ) from exc
             from sentence_transformers import SentenceTransformer
 
-            _models[device] = SentenceTransformer(
-                str(get_model_path()), device=device, local_files_only=True
-            )
+            from steergraph.llm.engines.hf_weights import quiet_weights
+
+            with quiet_weights():  # a cached load: no "Loading weights" bar on every call
+                _models[device] = SentenceTransformer(
+                    str(get_model_path()), device=device, local_files_only=True
+                )
         return _models[device]
 
 
