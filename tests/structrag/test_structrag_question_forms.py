@@ -159,3 +159,54 @@ def test_each_question_form_plans_an_allowed_operation_on_the_embedded_model(smo
             assert result.fallback, question
         print(f"{question!r}: {result.method} {result.answer!r} (gold {gold[i]!r})")
     print(f"exact and right: {right}/{len(questions)}")
+
+
+# ------------------------------------------------------------------ bad folders (issue 18)
+def _ask(tmp_path, files, question, plan):
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    from steergraph.graphs.structrag import StructRAGContext, build_structrag_graph
+    from steergraph.testing import scripted_structrag
+
+    folder = tmp_path / "docs"
+    folder.mkdir(exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data if isinstance(data, bytes) else data.encode())
+    ctx = StructRAGContext(model=scripted_structrag("table", plan, "from text"),
+                           embeddings=DeterministicFakeEmbedding(size=16))  # fmt: skip
+    return build_structrag_graph().invoke({"question": question, "paths": [str(folder)]},
+                                          context=ctx)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [({}, "no usable document"), ({"a.bin": b"\x00\x01\x02" * 50, "b.bin": b"\xff\x00" * 9},
+                                  "no usable document")],
+)  # fmt: skip
+def test_an_empty_or_binary_folder_is_one_clear_error(tmp_path, files, message):
+    from steergraph.errors import InputFileError
+
+    with pytest.raises(InputFileError, match=message):
+        _ask(tmp_path, files, "Which package is the largest?", None)
+
+
+def test_duplicate_records_and_half_prose_files_are_answered_once(tmp_path):
+    plan = {"op": "argmax", "column": "Installed-Size", "filter_column": "none", "value": ""}
+    files = {"a.txt": "Package: big\nInstalled-Size: 90\n", "b.txt": "Package: big\n"
+             "Installed-Size: 90\n", "c.txt": "Package: small\nInstalled-Size: 3\n",
+             "notes.txt": "Package: mid\nInstalled-Size: 40\n\nSome prose about the packages "
+             "above.\nIt goes on for a while.\nAnd more sentences here.\n"}  # fmt: skip
+    out = _ask(tmp_path, files, "Which package is the largest?", plan)
+    assert out["answer"] == "big" and out["metadata"]["answer_from"] == "computation"
+
+
+def test_a_question_about_a_field_no_document_has_says_so(tmp_path):
+    plan = {"op": "lookup", "column": "Installed-Size", "filter_column": "none", "value": "big"}
+    files = {
+        "a.txt": "Package: big\nInstalled-Size: 90\n",
+        "b.txt": "Package: s\nInstalled-Size: 3\n",
+    }
+    out = _ask(tmp_path, files, "What is the homepage of big?", plan)
+    meta = out["metadata"]
+    assert meta["answer_from"] == "text" and out["answer"] == "from text"
+    assert "the question names none of the table's columns" in meta["fallbacks"][-1]

@@ -149,8 +149,8 @@ def _numeric_op(op: str, frame: Any, args: dict[str, Any]) -> dict[str, Any] | N
         number = _plain(series.sum() if op == "sum" else series.mean())
         return _result(op, args, number, _fmt(number))
     best = series.max() if op == "argmax" else series.min()
-    keys = rows.loc[series[series == best].index, key].tolist()
-    return _result(op, args, _plain(best), ", ".join(_fmt(k) for k in keys))
+    keys = dict.fromkeys(_fmt(k) for k in rows.loc[series[series == best].index, key])
+    return _result(op, args, _plain(best), ", ".join(keys))  # a duplicate record named once
 
 
 def _group_op(op: str, frame: Any, args: dict[str, Any]) -> dict[str, Any] | None:

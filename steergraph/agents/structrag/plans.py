@@ -150,8 +150,9 @@ def question_ops(question: str, kind: str) -> tuple[str, ...] | None:
 
 
 def _stems(text: str) -> set[str]:
-    """Words without a plural / -ed / -ing ending (``depends`` and ``depend`` meet)."""
-    return {re.sub(r"(?<=...)(ing|ed|es|s)$", "", w) for w in word_set(text)}
+    """Words without a plural / -ed / -ing / -er ending (``depends`` and ``depend`` meet,
+    ``maintains`` and ``maintainer``)."""
+    return {re.sub(r"(?<=...)(ing|ed|es|er|s)$", "", w) for w in word_set(text)}
 
 
 def rank(

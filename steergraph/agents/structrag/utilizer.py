@@ -48,6 +48,7 @@ from steergraph.agents.structrag.plans import (
     plan_messages,
     plan_schema,
     question_ops,
+    rank,
     structure_view,
 )
 from steergraph.agents.structrag.structures import (
@@ -193,6 +194,14 @@ class Utilizer:
         op, args = plan_call(structure, plan)
         if op == "none":
             issues.append("exact: the plan chose no operation")
+            return None, 1
+        if op == "lookup" and not rank([args.get("column") or ""], question)[0][1] > 0:
+            # a field no document has: the schema offers only existing columns, and a
+            # small model then looks up whichever comes first
+            issues.append(
+                f"exact: the question names none of the table's columns (a lookup of "
+                f"{args.get('column')!r} was refused)"
+            )
             return None, 1
         result = compute(structure, op, **args)
         if result is None:
