@@ -100,7 +100,8 @@ def test_the_plan_schema_only_offers_what_the_form_allows():
     assert schema.model_json_schema()["properties"]["op"]["enum"] == [
         "argmax", "group_argmax", "none"]  # fmt: skip
     free = plan_schema(table(), "What is the version of perl?")
-    assert free.model_json_schema()["properties"]["op"]["enum"] == [*TABLE_OPS, "none"]
+    # no aggregate word: rows or a value, never "the most common version"
+    assert free.model_json_schema()["properties"]["op"]["enum"] == ["lookup", "filter", "none"]
 
 
 def test_a_contradicting_plan_is_refused_not_computed():

@@ -221,8 +221,8 @@ def table_op(
         if not where or not value:
             return None
         return _list_result(op, args, _rows_matching(frame, where, value)[key].tolist())
-    # lookup
-    where = fcol or key
+    # lookup (a filter on the looked-up column itself is a slip: the row is named by key)
+    where = fcol if fcol and fcol != col else key
     if col is None or not value:
         return None
     rows = _rows_matching(frame, where, value)

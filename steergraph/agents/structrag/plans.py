@@ -3,7 +3,8 @@
 For each structure :func:`plan_schema` builds a pydantic model whose fields are, where
 possible, ``Literal`` choices taken from THIS structure: the table's column names, the
 graph's entities and relations, the catalogue's section titles; its operations are those
-the question's form allows (:func:`question_ops`: "largest" is never ``argmin``). Under constrained
+the question's form allows (:func:`question_ops`: "largest" is never ``argmin``; a table
+question with no aggregate word gets ``filter`` and ``lookup`` only). Under constrained
 decoding the model can then only name things that exist; :mod:`exact` does the
 computing. :func:`structure_view` is the compact view the model plans from (columns and
 three sample rows, a few triples, the steps, the section titles), :func:`plan_messages`
@@ -33,7 +34,6 @@ from steergraph.agents.structrag.exact import (
     ALGORITHM_OPS,
     CATALOGUE_OPS,
     GRAPH_OPS,
-    TABLE_OPS,
     key_column,
 )
 from steergraph.agents.structrag.matching import normalise, word_set
@@ -48,6 +48,7 @@ __all__ = [
     "MAX_CHOICES",
     "MAX_VALUE_CHARS",
     "MAX_VALUE_CHOICES",
+    "PLAIN_TABLE_OPS",
     "PLAN_HELP",
     "plan_call",
     "plan_messages",
@@ -108,10 +109,10 @@ PLAN_HELP: dict[str, str] = {
 #: question forms whose words fix the operation: (pattern, the ops allowed per kind).
 #: A question matching several forms may use the ops they share (else any of theirs).
 _FORMS: tuple[tuple[str, dict[str, tuple[str, ...]]], ...] = (
-    (r"\b(largest|biggest|highest|greatest|maximum)\b|(?<!at )\bmost\b",
-     {"table": ("argmax", "group_argmax")}),
-    (r"\b(smallest|lowest|minimum|fewest)\b|(?<!at )\bleast\b",
-     {"table": ("argmin", "group_argmin")}),
+    (r"\b(largest|biggest|highest|greatest|maximum|heaviest|longest|newest|latest)\b"
+     r"|(?<!at )\bmost\b", {"table": ("argmax", "group_argmax")}),
+    (r"\b(smallest|lowest|minimum|fewest|lightest|shortest|oldest|earliest)\b"
+     r"|(?<!at )\bleast\b", {"table": ("argmin", "group_argmin")}),
     (r"\b(how many|number of)\b",
      {"table": ("count",), "graph": ("successor_count", "predecessor_count", "closure_size"),
       "algorithm": ("step_count",)}),
@@ -120,6 +121,11 @@ _FORMS: tuple[tuple[str, dict[str, tuple[str, ...]]], ...] = (
     (r"\b(indirectly|transitively|recursively)\b", {"graph": ("closure", "closure_size")}),
     (r"\bbetween\b", {"graph": ("between", "path")}),
 )  # fmt: skip
+
+
+#: a table question with none of the forms' words asks for rows or a value, not an
+#: aggregate ("What is the version of X?" must not become the most common version)
+PLAIN_TABLE_OPS = ("lookup", "filter")  # a small model takes the first it is offered
 
 
 def question_ops(question: str, kind: str) -> tuple[str, ...] | None:
@@ -241,7 +247,7 @@ def plan_schema(structure: Any, question: str = "") -> type[BaseModel] | None:
         cells = [v for v in cells if len(v) <= MAX_VALUE_CHARS]
         return create_model(
             "TablePlan",
-            op=(_ops(question_ops(question, "table") or TABLE_OPS), ...),
+            op=(_ops(question_ops(question, "table") or PLAIN_TABLE_OPS), ...),
             column=(_choices(cols, question, prefer=numeric, avoid=key), ...),
             filter_column=(_choices(texts or cols, question, "none", avoid=key), ...),
             value=(_value_choices(cells, question) if cells else ShortText, ...),
