@@ -98,6 +98,12 @@ def _positive(name: str, value: int) -> int:
     return value
 
 
+def _names(question: str, column: str | None) -> bool:
+    """Whether ``question`` shares a word with ``column`` (``Version`` in "the version")."""
+    ranked = rank([column or ""], question)
+    return bool(ranked) and ranked[0][1] > 0
+
+
 def _is_empty(structure: Any) -> bool:
     if isinstance(structure, Table):
         return not structure.rows
@@ -195,7 +201,7 @@ class Utilizer:
         if op == "none":
             issues.append("exact: the plan chose no operation")
             return None, 1
-        if op == "lookup" and not rank([args.get("column") or ""], question)[0][1] > 0:
+        if op == "lookup" and not _names(question, args.get("column")):
             # a field no document has: the schema offers only existing columns, and a
             # small model then looks up whichever comes first
             issues.append(

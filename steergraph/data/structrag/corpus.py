@@ -49,6 +49,7 @@ __all__ = [
     "FIXTURE",
     "build_corpus",
     "doc_fields",
+    "dpkg_stanzas",
     "heading_parents",
     "load_corpus",
     "numbered_lists",
@@ -71,7 +72,7 @@ def doc_fields(entry: dict[str, Any]) -> dict[str, str]:
     return {key: entry[key] for key in ("id", "title", "text", "source")}
 
 
-def _stanzas(text: str) -> list[dict[str, str]]:
+def dpkg_stanzas(text: str) -> list[dict[str, str]]:
     """dpkg stanzas as {field: value}, continuation lines joined with newlines."""
     out = []
     for block in text.split("\n\n"):
@@ -110,7 +111,7 @@ def _packages(status: Path) -> list[dict[str, Any]]:
     import networkx as nx
 
     parsed = {}
-    for f in _stanzas(status.read_text(encoding="utf-8", errors="replace")):
+    for f in dpkg_stanzas(status.read_text(encoding="utf-8", errors="replace")):
         desc = f.get("Description", "").split("\n")
         long = [line.strip() for line in desc[1:] if line.strip() not in ("", ".")][:3]
         p = {_field(key): f.get(key, "") for key in _STANZA_KEYS}

@@ -31,6 +31,7 @@ import networkx as nx
 from pydantic import BaseModel
 
 from steergraph.agents.structrag.debian import relation_names
+from steergraph.data.structrag.corpus import dpkg_stanzas
 from steergraph.errors import InputError
 
 __all__ = ["FORMS", "FolderQuestion", "dpkg_records", "folder_questions", "write_folder"]
@@ -51,21 +52,6 @@ class FolderQuestion(BaseModel):
     answer_type: str
 
 
-def _stanzas(text: str) -> list[dict[str, str]]:
-    out = []
-    for block in text.split("\n\n"):
-        fields: dict[str, str] = {}
-        key = None
-        for line in block.splitlines():
-            if line[:1] in (" ", "\t") and key:
-                continue  # continuation lines (long descriptions, conffiles) are not kept
-            key, _, value = line.partition(":")
-            fields[key] = value.strip()
-        if fields.get("Package") and "installed" in fields.get("Status", ""):
-            out.append({k: fields[k] for k in _KEEP if fields.get(k)})
-    return out
-
-
 def _deps(record: dict[str, str]) -> list[str]:
     return relation_names(", ".join(record.get(f, "") for f in ("Pre-Depends", "Depends")))
 
@@ -77,7 +63,12 @@ def dpkg_records(n: int, *, seed: int = 0, status: Path = STATUS) -> list[dict[s
         raise InputError(f"a folder needs at least one record, got n={n}", fix="use n >= 1")
     if not Path(status).is_file():
         raise InputError(f"no dpkg status database at {status}", fix="run on a Debian system")
-    by_name = {r["Package"]: r for r in _stanzas(Path(status).read_text(errors="replace"))}
+    stanzas = dpkg_stanzas(Path(status).read_text(errors="replace"))
+    by_name = {
+        f["Package"]: {k: f[k].split("\n")[0].strip() for k in _KEEP if f.get(k)}
+        for f in stanzas
+        if "installed" in f.get("Status", "")
+    }  # a field's first line: no continuation lines (long descriptions)
     if len(by_name) < n:
         raise InputError(
             f"only {len(by_name)} packages are installed, {n} were asked for",
