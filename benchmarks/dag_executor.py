@@ -20,6 +20,7 @@ import asyncio
 import json
 import operator
 import random
+import sys
 import time
 from typing import Annotated, Any
 
@@ -27,6 +28,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 from typing_extensions import TypedDict
 
+from steergraph.bench.results import results_folder, run_recorded
 from steergraph.tools.executor import ExecutorConfig, PlanExecutor
 from steergraph.tools.plan import Plan, Step
 from steergraph.tools.registry import ToolRegistry
@@ -191,4 +193,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_recorded("dag_executor", main, sys.argv[1:], results_folder(__file__))

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import sys
 
+from steergraph.bench.results import results_folder, run_recorded
 from steergraph.cli import main
 
 if __name__ == "__main__":
-    sys.argv = [sys.argv[0], "edit", "bench", *sys.argv[1:]]
-    main()
+    args = sys.argv[1:]
+    sys.argv = [sys.argv[0], "edit", "bench", *args]
+    run_recorded("delta", main, args, results_folder(__file__))

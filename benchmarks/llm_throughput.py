@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +37,7 @@ import torch
 from pydantic import BaseModel, Field
 
 from steergraph.bench.llm import raw_llama
+from steergraph.bench.results import results_folder, run_recorded
 from steergraph.llm import LocalChatModel, ensure_converted
 from steergraph.llm.embedded import embedded_gguf, load_from_gguf
 from steergraph.llm.engines.hf import HFEngine
@@ -347,4 +349,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_recorded("llm_throughput", main, sys.argv[1:], results_folder(__file__))

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import sys
 
+from steergraph.bench.results import results_folder, run_recorded
 from steergraph.cli import main
 
 if __name__ == "__main__":
-    sys.argv = [sys.argv[0], "mole", "bench", *sys.argv[1:]]
-    main()
+    args = sys.argv[1:]
+    sys.argv = [sys.argv[0], "mole", "bench", *args]
+    run_recorded("mole", main, args, results_folder(__file__))

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import sys
 
+from steergraph.bench.results import results_folder, run_recorded
 from steergraph.cli import main
 
 if __name__ == "__main__":
-    sys.argv = [sys.argv[0], "seg2act", "bench", *sys.argv[1:]]
-    main()
+    args = sys.argv[1:]
+    sys.argv = [sys.argv[0], "seg2act", "bench", *args]
+    run_recorded("seg2act", main, args, results_folder(__file__))

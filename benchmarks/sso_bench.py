@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import sys
 
+from steergraph.bench.results import results_folder, run_recorded
 from steergraph.cli import main
 
 if __name__ == "__main__":
-    sys.argv = [sys.argv[0], "sso", "bench", *sys.argv[1:]]
-    main()
+    args = sys.argv[1:]
+    sys.argv = [sys.argv[0], "sso", "bench", *args]
+    run_recorded("sso", main, args, results_folder(__file__))

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import sys
 
+from steergraph.bench.results import results_folder, run_recorded
 from steergraph.cli import main
 
 if __name__ == "__main__":
-    sys.argv = [sys.argv[0], "verify", "bench", *sys.argv[1:]]
-    main()
+    args = sys.argv[1:]
+    sys.argv = [sys.argv[0], "verify", "bench", *args]
+    run_recorded("verify", main, args, results_folder(__file__))

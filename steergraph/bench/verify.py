@@ -43,6 +43,8 @@ __all__ = [
     "BenchConfig",
     "humaneval_eval",
     "humaneval_messages",
+    "humaneval_problem",
+    "humaneval_summary",
     "run_verify_bench",
     "select_problems",
 ]
@@ -127,42 +129,54 @@ def _rate(flags: list[bool]) -> float:
 
 
 # ---------------------------------------------------------------------- humaneval
-async def humaneval_eval(llm: Any, test: list[Problem], cfg: BenchConfig) -> dict[str, Any]:
+async def humaneval_problem(llm: Any, problem: Problem, cfg: BenchConfig) -> dict[str, bool]:
+    """One test problem's outcomes, each scored by the hidden tests: ``greedy`` (the greedy
+    answer passes), ``best_visible`` (the best-of-n sample the visible tests select passes),
+    ``oracle`` (some sample passes) and ``visible_selected_passes_visible``."""
     hidden, visible = CodeTestVerifier(tests="hidden"), CodeTestVerifier(tests="visible")
-    greedy = await _search_many(
-        Greedy(max_new_tokens=cfg.max_new_tokens, messages=humaneval_messages),
-        llm,
-        test,
-        hidden,
-        "greedy",
+    greedy = await Greedy(max_new_tokens=cfg.max_new_tokens, messages=humaneval_messages).asearch(
+        llm, problem, hidden
     )
-    bon = await _search_many(
-        BestOfN(
-            cfg.n,
-            temperature=cfg.temperature,
-            max_new_tokens=cfg.max_new_tokens,
-            seed=0,
-            messages=humaneval_messages,
-        ),
-        llm,
-        test,
-        visible,
-        f"best-of-{cfg.n}",
-    )
-    selected, oracle = [], []
-    for p, r in zip(test, bon):
-        verdicts = await hidden.averify_many(p, [c.text for c in r.candidates])
-        selected.append(bool(verdicts[r.best].passed))
-        oracle.append(any(bool(v.passed) for v in verdicts))
+    bon = await BestOfN(
+        cfg.n,
+        temperature=cfg.temperature,
+        max_new_tokens=cfg.max_new_tokens,
+        seed=0,
+        messages=humaneval_messages,
+    ).asearch(llm, problem, visible)
+    verdicts = await hidden.averify_many(problem, [c.text for c in bon.candidates])
+    chosen = bon.selected
     return {
-        "greedy_pass1": _rate([bool(r.candidates[0].verdict.passed) for r in greedy]),
-        "best_of_n_visible_pass1": _rate(selected),
-        "oracle_pass_n": _rate(oracle),
+        "greedy": bool(greedy.candidates[0].verdict.passed),
+        "best_visible": bool(verdicts[bon.best].passed),
+        "oracle": any(bool(v.passed) for v in verdicts),
+        "visible_selected_passes_visible": bool(
+            chosen and chosen.verdict and chosen.verdict.passed
+        ),
+    }
+
+
+def humaneval_summary(outcomes: list[dict[str, bool]], test: list[Problem]) -> dict[str, Any]:
+    """The rates :func:`humaneval_eval` reports, from per-problem outcomes."""
+    return {
+        "greedy_pass1": _rate([o["greedy"] for o in outcomes]),
+        "best_of_n_visible_pass1": _rate([o["best_visible"] for o in outcomes]),
+        "oracle_pass_n": _rate([o["oracle"] for o in outcomes]),
         "visible_selected_pass_visible": _rate(
-            [bool(r.selected and r.selected.verdict and r.selected.verdict.passed) for r in bon]
+            [o["visible_selected_passes_visible"] for o in outcomes]
         ),
         "problems_with_visible_tests": sum(bool(p.tests) for p in test),
     }
+
+
+async def humaneval_eval(llm: Any, test: list[Problem], cfg: BenchConfig) -> dict[str, Any]:
+    """Greedy pass@1, best-of-n selected by the visible tests, oracle pass@n on ``test``."""
+    from tqdm.auto import tqdm
+
+    outcomes = []
+    for problem in tqdm(test, desc=f"humaneval greedy + best-of-{cfg.n}", unit="problem"):
+        outcomes.append(await humaneval_problem(llm, problem, cfg))
+    return humaneval_summary(outcomes, test)
 
 
 async def _greedy_hidden(llm: Any, test: list[Problem], cfg: BenchConfig, desc: str) -> float:

@@ -174,17 +174,25 @@ def after_validate(state: CATPState, runtime: Runtime[CATPContext]) -> str:
 
 
 def approve(state: CATPState) -> dict[str, Any]:
-    """Pause (``interrupt``) for a person: accept, reject, or send an edited plan."""
-    decision = interrupt(
-        {
-            "plan": state["plan"],
-            "estimated_price": state.get("estimated_price"),
-            "ask": "approve with True, reject with False, or send {'plan': edited text}",
-        }
-    )
-    if isinstance(decision, dict) and decision.get("plan"):
-        return {"plan": decision["plan"], "status": "edited"}
-    return {"status": "approved" if decision else "rejected"}
+    """Pause (``interrupt``) for a person: accept, reject, or send an edited plan. An answer
+    that is none of these is not guessed at: the person is asked again, told why (LangGraph's
+    validate-in-a-loop pattern; each answer is one interrupt of this node)."""
+    ask = {
+        "plan": state["plan"],
+        "estimated_price": state.get("estimated_price"),
+        "ask": "approve with True, reject with False, or send {'plan': edited text}",
+    }
+    decision = interrupt(ask)
+    while True:
+        if isinstance(decision, bool):
+            return {"status": "approved" if decision else "rejected"}
+        edited = decision.get("plan") if isinstance(decision, dict) else None
+        if isinstance(edited, str) and edited.strip():
+            return {"plan": edited, "status": "edited"}
+        problem = (
+            f"the answer {decision!r} is neither True/False nor {{'plan': non-empty text}}"
+        )
+        decision = interrupt({**ask, "error": problem})
 
 
 def after_approve(state: CATPState) -> str:

@@ -89,6 +89,18 @@ def test_human_approval_accept_edit_and_reject():
     assert rejected["status"] == "rejected" and "records" not in rejected
 
 
+@pytest.mark.parametrize("answer", [{"plan": ""}, {"plan": "  "}, {"edit": "x"}, "yes", 1])
+def test_an_unclear_approval_answer_is_asked_again_with_the_reason(answer):
+    llm = ScriptedChatModel(responses=["s = summarize_rank(doc)\nreturn s"], cycle=True)
+    graph, config, context, _ = run(llm, approval=True, thread=f"unclear-{answer!r}")
+    again = graph.invoke(Command(resume=answer), config, context=context)
+    (ask,) = again["__interrupt__"]
+    assert "is neither True/False" in ask.value["error"] and repr(answer) in ask.value["error"]
+    assert "summarize_rank" in ask.value["plan"]
+    done = graph.invoke(Command(resume=True), config, context=context)
+    assert done["status"] == "done"
+
+
 def test_a_budget_no_plan_meets_is_a_recorded_failure():
     from steergraph.testing import tiny_chat_model
 

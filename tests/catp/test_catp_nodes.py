@@ -90,12 +90,15 @@ def test_answer_reports_outputs_or_the_last_observation():
     ("decision", "expected"),
     [(True, {"status": "approved"}), (False, {"status": "rejected"}),
      ({"plan": "n = count_words(doc)\nreturn n"},
-      {"plan": "n = count_words(doc)\nreturn n", "status": "edited"})],
+      {"plan": "n = count_words(doc)\nreturn n", "status": "edited"}),
+     # an unclear answer is asked about again (the second interrupt's answer counts)
+     ([{"plan": ""}, True], {"status": "approved"}), (["ok", False], {"status": "rejected"})],
 )  # fmt: skip
 def test_approve_turns_the_persons_answer_into_a_status(monkeypatch, decision, expected):
     import steergraph.graphs.catp as catp
 
     asked = []
-    monkeypatch.setattr(catp, "interrupt", lambda payload: asked.append(payload) or decision)
+    answers = list(decision) if isinstance(decision, list) else [decision]
+    monkeypatch.setattr(catp, "interrupt", lambda payload: asked.append(payload) or answers.pop(0))
     assert catp.approve({"plan": "return doc", "estimated_price": 0.5}) == expected
     assert asked[0]["plan"] == "return doc" and asked[0]["estimated_price"] == 0.5
