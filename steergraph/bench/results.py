@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 # the options a benchmark names its model with, in the order they are looked for
-MODEL_OPTIONS = ("--model", "--models", "--base", "--decoder")
+MODEL_OPTIONS = ("--model", "--models", "--base", "--decoder", "--family")
 MAX_ROWS = 40  # figures per table; nested reports beyond that stay in the JSON files
 
 
@@ -139,9 +139,7 @@ class _Tee(io.TextIOBase):
         return self._part if self._part.strip() else self.last
 
 
-def run_recorded(
-    bench: str, main: Callable[[], Any], args: list[str], folder: Path | None
-) -> None:
+def run_recorded(bench: str, main: Callable[[], Any], args: list[str], folder: Path | None) -> None:
     """Run ``main`` (a benchmark's entry point, reading ``sys.argv``); when it ends with a
     JSON object on stdout, record it under ``folder`` (None: nothing) and say where on
     stderr. A failed run records nothing and keeps its exit status."""

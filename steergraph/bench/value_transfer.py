@@ -170,7 +170,9 @@ def run_value_bench(cfg: ValueBenchConfig) -> dict[str, Any]:
                 LocalChatModel.from_model(ft.float().eval(), tok, temperature=0.0), arith, []),
         }  # fmt: skip
         results[name] = {"nll": nll, "arithmetic": task} | {
-            k: row[k] for k in ("cross_vocabulary", "alignment_coverage") if k in row
+            k: row[k]
+            for k in ("cross_vocabulary", "alignment_coverage", "alignment_exact_coverage")
+            if k in row
         }
     return {
         "config": {**asdict(cfg), "out": str(cfg.out)},

@@ -51,6 +51,7 @@ def final_line(run: dict[str, Any]) -> dict[str, Any]:
             fine_tuned=far["nll"]["fine_tuned"]) if far else None,
         "value_decode_slowdown": round(speed, 3) if speed else None,
         "alignment_coverage": far.get("alignment_coverage") if far else None,
+        "alignment_exact_coverage": far.get("alignment_exact_coverage") if far else None,
         "cross_vocab_target": cross[0] if cross else None,
         "same_family_target": target,
         "base": run["base"],

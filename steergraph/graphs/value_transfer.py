@@ -132,6 +132,7 @@ def evaluate(state: dict[str, Any], runtime: Runtime[ValueTransferContext]) -> d
         alignment = alignment_for(folder, tok)
         if alignment is not None:
             row["alignment_coverage"] = alignment_coverage(alignment, rows, cap)
+            row["alignment_exact_coverage"] = alignment_coverage(alignment, rows, cap, corpus=False)
             row["cross_vocabulary"] = True
         if alignment is not None and meta["connection"] != "residual":
             nll[name] = None  # cascade reads the base's distribution: one vocabulary only

@@ -91,3 +91,53 @@ def test_bad_input_across_vocabularies(models):
         ValueLogitsProcessor(value, connection="cascade", alignment=TokenAlignment.build(src, tgt))
     with pytest.raises(InputError, match="another vocabulary"):  # no alignment given
         ValueLogitsProcessor(value).rows_call([[5, 6]], torch.zeros(1, len(tgt) + 100))
+
+
+TEXTS = ["hello world, the cat sat on the mat", "the answer is five and the cat is here",
+         "def add(a, b):\n    return a + b", "the cats sat there, then the hat"]  # fmt: skip
+
+
+def test_edit_distance_alignment_of_two_readings_of_one_text():
+    from steergraph.agents.value_transfer.corpus_alignment import align_tokens, edit_cost
+
+    assert edit_cost(b"abc", b"abc") == 0.0 and edit_cost(b"", b"ab") == 1.0
+    assert edit_cost(b"kitten", b"sitting") == pytest.approx(3 / 7)
+    same = [b"the", b" cat"]
+    assert align_tokens(same, same) == [(0, 0), (1, 1)]
+    # a piece split in two: the whole is aligned with the part starting where it starts
+    assert align_tokens([b"def", b" foo", b"(x"], [b"def", b" f", b"oo", b"(", b"x"]) == [
+        (0, 0), (1, 1), (2, 3)]  # fmt: skip
+    assert align_tokens([], [b"a"]) == []
+    # one token longer than the default band does not cut the path
+    long = [b" " * 40, b"x"]
+    assert align_tokens(long, [b" " * 20, b" " * 20, b"x"])[-1] == (1, 2)
+
+
+def test_a_corpus_maps_the_tokens_the_byte_rule_could_not(models):
+    _, src, _, tgt = models
+    rule = TokenAlignment.build(src, tgt)
+    corpus = TokenAlignment.from_corpus(src, tgt, TEXTS)
+    learned = torch.nonzero(corpus.how == 2).flatten().tolist()
+    assert learned, "no target token was mapped from the corpus"
+    for t in learned:
+        assert not bool(corpus.exact[t])  # exact twins keep their twin
+        whole, part = token_bytes(tgt)[t], token_bytes(src)[int(corpus.source_ids[t])]
+        assert part and (whole.startswith(part) or part.startswith(whole[:1]))
+    assert torch.equal(corpus.source_ids[corpus.exact], rule.source_ids[rule.exact])
+    seen = [i for text in TEXTS for i in tgt(text, add_special_tokens=False)["input_ids"]]
+    assert corpus.coverage(seen, corpus=True) > corpus.coverage(seen) == rule.coverage(seen)
+    assert corpus.coverage(seen, corpus=True) == 1.0  # every token of the corpus is mapped
+
+
+def test_an_alignment_is_saved_once_and_refused_for_other_tokenizers(models, tmp_path):
+    from steergraph.agents.value_transfer.alignment import alignment_for
+
+    _, src, _, tgt = models
+    src.save_pretrained(tmp_path)  # a value network's folder holds its tokenizer
+    first = alignment_for(tmp_path, tgt, TEXTS)
+    (saved,) = (tmp_path / "alignments").glob("*.safetensors")
+    again = alignment_for(tmp_path, tgt, texts=["never read: the file is used"])
+    assert torch.equal(first.source_ids, again.source_ids) and torch.equal(first.how, again.how)
+    assert alignment_for(tmp_path, src) is None  # one vocabulary: nothing to align
+    with pytest.raises(InputError, match="built for other tokenizers"):
+        TokenAlignment.load(saved, tgt, src)

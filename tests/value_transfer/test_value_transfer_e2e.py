@@ -48,16 +48,19 @@ def test_smollm2_value_network_decodes_gemma3_through_the_alignment(trained, cli
 
     from steergraph.agents.value_transfer.alignment import alignment_for
     from steergraph.agents.value_transfer.evaluate import alignment_coverage
+    from steergraph.data.value_transfer import alignment_texts
     from steergraph.llm.embedded import ensure_converted
 
     folder, rows, _ = trained
     gemma = AutoTokenizer.from_pretrained(ensure_converted("gemma3"))  # what local:gemma3 uses
-    alignment = alignment_for(folder, gemma)
+    alignment = alignment_for(folder, gemma, alignment_texts(80))  # the CLI reads it below
     assert alignment is not None  # 49,152 tokens vs 262,144
     assert alignment_for(folder, AutoTokenizer.from_pretrained(folder)) is None
     # arithmetic replies are mostly ASCII words and digits: nearly every Gemma token
     # has a SmolLM2 token with the same bytes
-    assert alignment_coverage(alignment, rows[:4], 256) > 0.8
+    exact = alignment_coverage(alignment, rows[:4], 256, corpus=False)
+    assert exact > 0.8 and alignment_coverage(alignment, rows[:4], 256) >= exact
+    assert list((folder / "alignments").glob("*.safetensors"))  # saved for the CLI below
     text = "What is 12 + 30? The answer is 42."
     ids = gemma(text, add_special_tokens=False)["input_ids"]
     assert alignment.source_tok.decode(alignment.translate(ids)) == text

@@ -12,6 +12,12 @@ byte-to-unicode table as transformers ships it, SentencePiece with ``▁`` as a 
   network's opinion of the piece the target token starts with), else
 * nothing (its value logit is 0).
 
+:meth:`TokenAlignment.from_corpus` (what :func:`alignment_for` builds and saves beside a
+value network) first maps every target token seen in a corpus to the source token the two
+tokenizers' readings of that corpus align it with most often
+(:mod:`.corpus_alignment`); the rules above map the rest. ``how`` records which rule
+mapped each token; :meth:`TokenAlignment.coverage` counts the exact and corpus ones.
+
 :meth:`TokenAlignment.project` moves one row of source-vocabulary logits onto the target
 vocabulary; :meth:`TokenAlignment.translate` reads a target-token sequence with the source
 tokenizer (what the value network sees while the target decodes);
@@ -27,15 +33,21 @@ larger; the larger's extra merges map to their first piece):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from steergraph.errors import InputError
 
-__all__ = ["TokenAlignment", "alignment_for", "token_bytes"]
+__all__ = ["HOW", "TokenAlignment", "alignment_for", "token_bytes", "vocab_fingerprint"]
+
+#: how a target token was mapped (``TokenAlignment.how``)
+HOW = {"none": 0, "exact": 1, "corpus": 2, "prefix": 3}
 
 
 def _byte_decoder() -> dict[str, int]:
@@ -68,25 +80,44 @@ def token_bytes(tok: Any) -> list[bytes | None]:
     return out
 
 
+def vocab_fingerprint(tok: Any) -> str:
+    """A short hash of a tokenizer's vocabulary (which alignment file belongs to whom)."""
+    items = sorted(tok.get_vocab().items(), key=lambda kv: kv[1])
+    return hashlib.sha256(json.dumps(items, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 @dataclass
 class TokenAlignment:
     """``source_ids[t]``: the source token target token ``t`` maps to (-1: none);
-    ``exact[t]``: whether the two stand for the same bytes."""
+    ``exact[t]``: whether the two stand for the same bytes; ``how[t]``: the rule that
+    mapped it (:data:`HOW`)."""
 
     source_ids: torch.Tensor
     exact: torch.Tensor
     source_tok: Any
     target_tok: Any
+    how: torch.Tensor = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.how is None:
+            self.how = torch.where(self.exact, HOW["exact"], HOW["prefix"]).to(torch.int8)
+            self.how[self.source_ids < 0] = HOW["none"]
 
     @classmethod
     def build(cls, source_tok: Any, target_tok: Any) -> TokenAlignment:
         """Align ``target_tok``'s vocabulary to ``source_tok``'s (see the module docstring)."""
-        src = token_bytes(source_tok)
+        return cls._by_bytes(
+            source_tok, target_tok, token_bytes(source_tok), token_bytes(target_tok)
+        )
+
+    @classmethod
+    def _by_bytes(
+        cls, source_tok: Any, target_tok: Any, src: list[bytes | None], tgt: list[bytes | None]
+    ) -> TokenAlignment:
         by_bytes: dict[bytes, int] = {}
         for i, b in enumerate(src):
             if b is not None:
                 by_bytes.setdefault(b, i)
-        tgt = token_bytes(target_tok)
         ids = torch.full((len(tgt),), -1, dtype=torch.long)
         exact = torch.zeros(len(tgt), dtype=torch.bool)
         rest: dict[int, str] = {}
@@ -110,6 +141,56 @@ class TokenAlignment:
             )
         return cls(ids, exact, source_tok, target_tok)
 
+    @classmethod
+    def from_corpus(
+        cls, source_tok: Any, target_tok: Any, texts: Iterable[str], *, min_count: int = 1
+    ) -> TokenAlignment:
+        """Map target tokens as two readings of ``texts`` align them (a token aligned at
+        least ``min_count`` times with a source token of other bytes takes the most frequent
+        one); byte-identical tokens stay exact, the rest follow :meth:`build`'s rules."""
+        from steergraph.agents.value_transfer.corpus_alignment import cooccurrence_counts
+
+        src, tgt = token_bytes(source_tok), token_bytes(target_tok)  # Gemma's: seconds
+        out = cls._by_bytes(source_tok, target_tok, src, tgt)
+        counts = cooccurrence_counts(source_tok, target_tok, texts, src, tgt)
+        for t, partners in counts.items():
+            if 0 <= t < len(out.exact) and not bool(out.exact[t]):
+                source, n = partners.most_common(1)[0]
+                if n >= min_count:
+                    out.source_ids[t], out.how[t] = source, HOW["corpus"]
+        return out
+
+    def save(self, path: Path) -> Path:
+        """Write the mapping as safetensors (no pickle), with both vocabularies' hashes;
+        the file appears only when complete."""
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"source": vocab_fingerprint(self.source_tok),
+                "target": vocab_fingerprint(self.target_tok)}  # fmt: skip
+        partial = path.with_suffix(".partial")
+        save_file({"source_ids": self.source_ids.contiguous(), "how": self.how.contiguous()},
+                  str(partial), metadata=meta)  # fmt: skip
+        partial.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path, source_tok: Any, target_tok: Any) -> TokenAlignment:
+        """Read :meth:`save`'s file; refuse one made for other tokenizers."""
+        from safetensors import safe_open
+
+        with safe_open(str(path), "pt") as fh:
+            meta = fh.metadata() or {}
+            ids, how = fh.get_tensor("source_ids"), fh.get_tensor("how")
+        wanted = {"source": vocab_fingerprint(source_tok), "target": vocab_fingerprint(target_tok)}
+        if {k: meta.get(k) for k in wanted} != wanted:
+            raise InputError(
+                f"the token alignment {path} was built for other tokenizers",
+                fix="delete it; alignment_for builds the right one again",
+            )
+        return cls(ids, how == HOW["exact"], source_tok, target_tok, how)
+
     def project(self, source_logits: torch.Tensor) -> torch.Tensor:
         """Source-vocabulary logits (``[..., V_source]``) on the target vocabulary
         (``[..., V_target]``); unmapped target tokens get 0."""
@@ -122,20 +203,37 @@ class TokenAlignment:
         text = self.target_tok.decode(list(target_ids))
         return list(self.source_tok(text, add_special_tokens=False)["input_ids"])
 
-    def coverage(self, target_ids: Sequence[int] | None = None) -> float:
-        """Share of ``target_ids`` (default: the whole target vocabulary) that map exactly."""
+    def coverage(self, target_ids: Sequence[int] | None = None, *, corpus: bool = False) -> float:
+        """Share of ``target_ids`` (default: the whole target vocabulary) that map exactly
+        (``corpus=True``: exactly or by the corpus)."""
+        kinds = (HOW["exact"], HOW["corpus"]) if corpus else (HOW["exact"],)
+        mapped = torch.isin(self.how, torch.tensor(kinds, dtype=self.how.dtype))
         if target_ids is None:
-            return round(float(self.exact.float().mean()), 4)
-        ids = [i for i in target_ids if 0 <= i < len(self.exact)]
-        return round(sum(bool(self.exact[i]) for i in ids) / len(ids), 4) if ids else 0.0
+            return round(float(mapped.float().mean()), 4)
+        ids = [i for i in target_ids if 0 <= i < len(mapped)]
+        return round(sum(bool(mapped[i]) for i in ids) / len(ids), 4) if ids else 0.0
 
 
-def alignment_for(value_folder: Any, target_tok: Any) -> TokenAlignment | None:
+def alignment_for(
+    value_folder: Any, target_tok: Any, texts: Iterable[str] | None = None
+) -> TokenAlignment | None:
     """The alignment from a saved value network's tokenizer to ``target_tok``, or None
-    when the two tokenizers have one vocabulary (then none is needed)."""
+    when the two tokenizers have one vocabulary (then none is needed).
+
+    Built once from ``texts`` (default: the value-transfer training demonstrations) and
+    saved under ``value_folder/alignments/``; later calls read the file."""
     from transformers import AutoTokenizer
 
     source_tok = AutoTokenizer.from_pretrained(str(value_folder))
     if source_tok.get_vocab() == target_tok.get_vocab():
         return None
-    return TokenAlignment.build(source_tok, target_tok)
+    path = Path(value_folder) / "alignments" / f"{vocab_fingerprint(target_tok)}.safetensors"
+    if path.is_file():
+        return TokenAlignment.load(path, source_tok, target_tok)
+    if texts is None:
+        from steergraph.data.value_transfer import alignment_texts
+
+        texts = alignment_texts()
+    alignment = TokenAlignment.from_corpus(source_tok, target_tok, texts)
+    alignment.save(path)
+    return alignment

@@ -115,14 +115,17 @@ def aligned_value_logits(
     return alignment.project(logits[torch.tensor(positions)])
 
 
-def alignment_coverage(alignment: Any, rows: Sequence[dict[str, Any]], max_length: int) -> float:
+def alignment_coverage(
+    alignment: Any, rows: Sequence[dict[str, Any]], max_length: int, *, corpus: bool = True
+) -> float:
     """Share of the target's completion tokens over ``rows`` that the alignment maps
-    exactly (the tokens the value network scores as themselves)."""
+    exactly or by its corpus (``corpus=False``: exactly, the tokens the value network
+    scores as themselves)."""
     seen: list[int] = []
     for row in rows:
         ids, start = completion_ids(alignment.target_tok, row, max_length)
         seen += ids[start:]
-    return alignment.coverage(seen)
+    return alignment.coverage(seen, corpus=corpus)
 
 
 def gain_recovered(*, alone: float, transfer: float, fine_tuned: float) -> float | None:

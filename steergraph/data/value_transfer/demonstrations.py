@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from steergraph.errors import InputError
 
-__all__ = ["KINDS", "arithmetic_rows", "demonstrations"]
+__all__ = ["KINDS", "alignment_texts", "arithmetic_rows", "demonstrations"]
 
 KINDS = ("packages", "humaneval", "arithmetic")
 Split = Literal["train", "test"]
@@ -85,3 +85,15 @@ def demonstrations(
             groups.append([{**r, "kind": kind} for r in source])
     rows = [r for group in zip_longest(*groups) for r in group if r is not None]
     return rows[:n] if n is not None else rows
+
+
+def alignment_texts(n: int | None = 300) -> list[str]:
+    """The texts a cross-vocabulary token alignment is learned from: the training
+    demonstrations' prompts and completions (test rows never), the first ``n`` rows.
+
+    >>> texts = alignment_texts(3)
+    >>> len(texts), texts[2].endswith("The answer is 270.")
+    (3, True)
+    """
+    rows = demonstrations("train", n=n)
+    return ["\n".join(m["content"] for m in (*r["prompt"], *r["completion"])) for r in rows]
