@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from steergraph.errors import CapabilityError, InputError
+from steergraph.errors import InputError
 
 __all__ = ["value_app"]
 
@@ -59,19 +59,6 @@ def train(
     console.print(f"{result.summary()}; value network: {out}", highlight=False)
 
 
-def _alignment(folder: Path, meta: dict, tok: object) -> object:
-    """The token alignment to a target with another vocabulary (residual networks only)."""
-    from steergraph.agents.value_transfer.alignment import alignment_for
-
-    alignment = alignment_for(folder, tok)
-    if alignment is not None and meta["connection"] != "residual":
-        raise CapabilityError(
-            "a cascade value network cannot run on a model with another vocabulary",
-            fix="train a residual one (--connection residual) for cross-vocabulary targets",
-        )
-    return alignment
-
-
 @value_app.command("evaluate")
 def evaluate(
     folder: FolderArg,
@@ -79,6 +66,7 @@ def evaluate(
     rows: Annotated[int, typer.Option(help="held-out rows scored")] = 40,
 ) -> None:
     """Held-out completion NLL of each target alone and with the value network."""
+    from steergraph.agents.value_transfer.chat import value_alignment
     from steergraph.agents.value_transfer.evaluate import completion_nll
     from steergraph.data.value_transfer import demonstrations
     from steergraph.llm.engines.hf_weights import load_hf_model
@@ -96,7 +84,7 @@ def evaluate(
         alone = completion_nll(model, tok, test)
         joined = completion_nll(model, tok, test, value=value.float(),
                                 connection=meta["connection"],
-                                alignment=_alignment(folder, meta, tok))  # fmt: skip
+                                alignment=value_alignment(folder, meta, tok))  # fmt: skip
         print(json.dumps({"target": spec, "nll_alone": round(alone, 4),
                           "nll_with_value": round(joined, 4)}))  # fmt: skip
 
@@ -110,25 +98,15 @@ def chat(
     max_new_tokens: Annotated[int, typer.Option(help="reply budget")] = 128,
 ) -> None:
     """Reply with ``target`` decoding through the value network."""
-    from steergraph.agents.value_transfer import ValueLogitsProcessor
+    from steergraph.agents.value_transfer import with_value_network
     from steergraph.llm.loading import load_chat_model
     from steergraph.training.recipes import trainable_name
-    from steergraph.training.value_transfer_trainer import load_value_network
 
     if not prompt.strip():
         raise InputError("the prompt is empty", fix="give a message")
     trainable_name(target)  # logits are needed: an API model is refused here
-    value, meta = load_value_network(folder)
-    base = None
-    if meta["connection"] == "cascade":
-        from steergraph.llm.engines.hf_weights import load_hf_model
-
-        base = load_hf_model(trainable_name(target))[0].float().eval()
-    llm = load_chat_model(target)
-    alignment = _alignment(folder, meta, llm.tokenizer)
-    proc = ValueLogitsProcessor(value.float(), connection=meta["connection"], weight=weight,
-                                base=base, alignment=alignment)  # fmt: skip
-    reply = llm.invoke(prompt, logits_processors=[proc], max_new_tokens=max_new_tokens)
+    llm = with_value_network(load_chat_model(target), folder, weight=weight)
+    reply = llm.invoke(prompt, max_new_tokens=max_new_tokens)
     print(reply.content)
 
 

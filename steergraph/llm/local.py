@@ -67,6 +67,9 @@ class LocalChatModel(BaseChatModel):
     #: concurrent calls within this many ms decode as one batch (None: the
     #: ``STEERGRAPH_MICROBATCH_MS`` environment variable, else 0: off)
     microbatch_ms: float | None = None
+    #: logits processors applied to every generation, before any given per call (e.g. a
+    #: value network: :func:`steergraph.agents.value_transfer.chat.with_value_network`)
+    logits_processors: list[Any] = Field(default_factory=list, exclude=True, repr=False)
 
     @classmethod
     def from_pretrained(
@@ -161,7 +164,8 @@ class LocalChatModel(BaseChatModel):
             "repetition_penalty": float(kwargs.get("repetition_penalty", self.repetition_penalty)),
             "stop": stop or kwargs.get("stop"),
             "seed": kwargs.get("seed", self.seed),
-            "logits_processors": kwargs.get("logits_processors"),
+            "logits_processors": [*self.logits_processors, *(kwargs.get("logits_processors") or [])]
+            or None,
         }
 
     # --------------------------------------------------------------- generation
@@ -251,6 +255,7 @@ class LocalChatModel(BaseChatModel):
             repetition_penalty=params["repetition_penalty"],
             stop=params["stop"],
             seed=params["seed"],
+            logits_processors=params["logits_processors"],
         ):
             if not piece:
                 continue

@@ -42,6 +42,7 @@ import torch
 from trl import SFTTrainer
 
 from steergraph.agents.value_transfer.decoding import value_logits
+from steergraph.agents.value_transfer.network import META_FILE, load_value_network
 from steergraph.errors import InputError
 from steergraph.training.value_transfer_config import ValueTransferConfig
 
@@ -54,8 +55,6 @@ __all__ = [
     "value_network_from",
 ]
 
-#: what a trained value network's folder records besides the weights
-META_FILE = "value_transfer.json"
 
 
 def value_network_from(base: Any, layers: int = 2, *, zero_head: bool = True) -> Any:
@@ -180,18 +179,3 @@ def train_value_network(
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=1))
     return result
-
-
-def load_value_network(folder: str | Path) -> tuple[Any, dict[str, Any]]:
-    """(value network, its record) from a folder written by :func:`train_value_network`."""
-    from transformers import AutoModelForCausalLM
-
-    path = Path(folder)
-    if not (path / META_FILE).is_file():
-        raise InputError(
-            f"'{path}' holds no value network (no {META_FILE})",
-            fix="pass the output_dir of train_value_network / `steergraph value train`",
-        )
-    meta = json.loads((path / META_FILE).read_text())
-    model = AutoModelForCausalLM.from_pretrained(str(path), local_files_only=True)
-    return model.eval(), meta

@@ -130,6 +130,9 @@ def test_decoding_with_the_value_network_is_the_same_on_both_engines(trained, ti
         proc = ValueLogitsProcessor(value)
         out[name] = [g.texts[0] for g in engine.generate(
             prompts, max_new_tokens=6, logits_processors=[proc])]  # fmt: skip
+        streamed = engine.stream(prompts[1], max_new_tokens=6,
+                                 logits_processors=[ValueLogitsProcessor(value)])  # fmt: skip
+        assert "".join(streamed) == out[name][1], name
     assert out["hf"] == out["gguf"]
     ids = tok(prompts[0], return_tensors="pt", add_special_tokens=False)["input_ids"]
     first = int(combined_logits(model, value, ids)[0][0, -1].argmax())
@@ -192,3 +195,42 @@ def test_cascade_decoding_step_by_step_matches_the_full_forward():
         scores = base_logits[0, -1:].clone()
         got = proc.rows_call([seq], scores.clone()) - scores
         assert torch.allclose(got[0], want.float(), atol=1e-4)
+
+
+def test_a_chat_model_decodes_through_the_value_network_in_every_mode(trained):
+    from pydantic import BaseModel
+
+    from steergraph.agents.value_transfer import ValueLogitsProcessor, with_value_network
+    from steergraph.llm.local import LocalChatModel
+    from steergraph.training.value_transfer_trainer import load_value_network
+
+    base, tok, runs = trained
+    plain = LocalChatModel.from_model(base, tok, max_new_tokens=6)
+    llm = with_value_network(plain, runs["residual"][0])
+    assert plain.logits_processors == [] and len(llm.logits_processors) == 1
+    reply = llm.invoke("question 1").content
+    by_hand = plain.invoke(
+        "question 1",
+        logits_processors=[ValueLogitsProcessor(load_value_network(runs["residual"][0])[0])],
+    ).content
+    assert reply == by_hand != plain.invoke("question 1").content
+    assert "".join(c.content for c in llm.stream("question 1")) == reply
+    samples = llm.sample("question 1", n=3, temperature=1.0, seed=0)
+    assert len(samples) == 3
+    assert llm.reply_batch(["question 1", "a longer question 22"])[0].content == reply
+
+    class Answer(BaseModel):
+        value: int
+
+    longer = llm.model_copy(update={"max_new_tokens": 48})  # keeps the value network
+    assert isinstance(longer.with_structured_output(Answer).invoke("a number"), Answer)
+    cascade = with_value_network(plain, runs["cascade"][0])
+    assert cascade.invoke("question 1").content  # reads the model's own weights as its base
+
+
+def test_a_value_network_needs_a_model_with_logits(trained):
+    from steergraph.agents.value_transfer import with_value_network
+    from steergraph.testing import ScriptedChatModel
+
+    with pytest.raises(CapabilityError, match="no next-token logits"):
+        with_value_network(ScriptedChatModel(responses=["x"]), trained[2]["residual"][0])

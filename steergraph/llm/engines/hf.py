@@ -160,11 +160,14 @@ class HFEngine:
         repetition_penalty: float = 1.0,
         stop: list[str] | None = None,
         seed: int | None = None,
+        logits_processors: list[Any] | None = None,
     ) -> Iterator[str]:
         """Yield text pieces of one continuation as they are decoded."""
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         enc = self.encode([prompt])
         kwargs = self._gen_kwargs(1, max_new_tokens, temperature, top_p, stop, repetition_penalty)
+        prompt_len = enc["input_ids"].shape[1]
+        kwargs["logits_processor"] = self._processors(None, 1, prompt_len, logits_processors)
         errors: list[BaseException] = []
 
         def run() -> None:

@@ -298,6 +298,7 @@ class LlamaCppEngine:
         repetition_penalty: float = 1.0,
         stop: list[str] | None = None,
         seed: int | None = None,
+        logits_processors: list[Any] | None = None,
     ) -> Iterator[str]:
         """Yield text pieces of one continuation as they are decoded."""
         params = dict(
@@ -307,6 +308,7 @@ class LlamaCppEngine:
             repetition_penalty=repetition_penalty,
             stop=stop,
             seed=seed,
+            logits_processors=logits_processors,
         )
         import queue
 
