@@ -6,8 +6,9 @@ base model's demonstrations (:func:`~steergraph.training.value_transfer_trainer.
 train_value_network`), or reuses one already in ``workdir/<variant>`` (a killed run does
 not train again). ``evaluate`` measures one target on the held-out rows: the target
 alone, the target plus each value network, and, when given, proxy-tuning's logit
-arithmetic with a tuned and an untuned small model; each target's result is one row of
-``results``. Models are named by what :func:`~steergraph.training.recipes.trainable_name`
+arithmetic with a tuned and an untuned small model (through a token alignment when the
+target has another vocabulary: residual value networks and the proxy pair; cascade is
+null there); each target's result is one row of ``results``. Models are named by what :func:`~steergraph.training.recipes.trainable_name`
 accepts (an embedded name, ``local:<name>`` or a folder): logits need transformers
 weights, so API models are refused before anything runs.
 
@@ -139,9 +140,11 @@ def evaluate(state: dict[str, Any], runtime: Runtime[ValueTransferContext]) -> d
             continue
         nll[name] = completion_nll(target, tok, rows, value=value.float(), alignment=alignment,
                                    connection=meta["connection"], max_length=cap)  # fmt: skip
-    if ctx.proxy is not None and not row.get("cross_vocabulary"):
+    if ctx.proxy is not None:
         pair = tuple(load_hf_model(trainable_name(m))[0].float().eval() for m in ctx.proxy)
-        nll["proxy_tuning"] = completion_nll(target, tok, rows, proxy=pair, max_length=cap)
+        across = alignment_for(trainable_name(ctx.proxy[0]), tok)  # None: one vocabulary
+        nll["proxy_tuning"] = completion_nll(target, tok, rows, proxy=pair, alignment=across,
+                                             max_length=cap)  # fmt: skip
     row["nll"] = {k: None if v is None else round(v, 4) for k, v in nll.items()}
     return {"results": [row]}
 

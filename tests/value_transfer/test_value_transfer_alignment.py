@@ -85,6 +85,23 @@ def test_decoding_another_vocabulary(models):
     assert torch.allclose(out[1], TokenAlignment.build(src, tgt).project(expected), atol=1e-5)
 
 
+def test_proxy_tuning_across_vocabularies(models):
+    from steergraph.agents.value_transfer import ProxyTuningProcessor
+
+    value, src, target, tgt = models
+    untuned, _ = tiny_causal_lm(seed=4, vocab_size=384)
+    al = TokenAlignment.build(src, tgt)
+    proc = ProxyTuningProcessor(value, untuned, alignment=al)
+    seq = tgt("the cat")["input_ids"]
+    out = proc.rows_call([seq], torch.zeros(1, len(tgt)))
+    read = torch.tensor([src("the cat")["input_ids"]])
+    delta = value(input_ids=read).logits[0, -1] - untuned(input_ids=read).logits[0, -1]
+    assert torch.allclose(out[0], al.project(delta), atol=1e-5)
+    alone = completion_nll(target, tgt, [ROW])
+    crossed = completion_nll(target, tgt, [ROW], proxy=(value, untuned), alignment=al)
+    assert crossed == crossed and crossed != alone
+
+
 def test_bad_input_across_vocabularies(models):
     value, src, _, tgt = models
     with pytest.raises(CapabilityError, match="cascade"):

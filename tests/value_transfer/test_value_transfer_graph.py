@@ -73,9 +73,10 @@ def test_a_target_with_another_vocabulary_goes_through_the_alignment(tiny_pair, 
     state = {"train_rows": train_rows, "test_rows": test_rows, "targets": [str(tmp_path / "other")]}
     (row,) = build_value_transfer_graph().invoke(state, context=ctx)["results"]
     assert row["cross_vocabulary"] and 0 < row["alignment_coverage"] <= 1
-    # residual goes through the alignment; cascade and proxy-tuning need one vocabulary
+    # residual and proxy-tuning go through the alignment; cascade needs one vocabulary
     assert row["nll"]["residual"] != row["nll"]["alone"] and row["nll"]["cascade"] is None
-    assert "proxy_tuning" not in row["nll"]
+    proxy = row["nll"]["proxy_tuning"]
+    assert proxy == proxy and proxy != row["nll"]["alone"]  # not NaN, moved by the pair
 
 
 @pytest.mark.parametrize(

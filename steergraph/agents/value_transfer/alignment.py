@@ -217,17 +217,23 @@ class TokenAlignment:
 def alignment_for(
     value_folder: Any, target_tok: Any, texts: Iterable[str] | None = None
 ) -> TokenAlignment | None:
-    """The alignment from a saved value network's tokenizer to ``target_tok``, or None
-    when the two tokenizers have one vocabulary (then none is needed).
+    """The alignment from a saved value network's tokenizer (or any model folder's, or an
+    embedded model's) to ``target_tok``, or None when the two tokenizers have one
+    vocabulary (then none is needed).
 
     Built once from ``texts`` (default: the value-transfer training demonstrations) and
     saved under ``value_folder/alignments/``; later calls read the file."""
     from transformers import AutoTokenizer
 
-    source_tok = AutoTokenizer.from_pretrained(str(value_folder))
+    folder = Path(value_folder)
+    if not folder.is_dir():  # an embedded model's name: its transformers folder
+        from steergraph.llm.embedded import ensure_converted
+
+        folder = ensure_converted(str(value_folder))
+    source_tok = AutoTokenizer.from_pretrained(str(folder))
     if source_tok.get_vocab() == target_tok.get_vocab():
         return None
-    path = Path(value_folder) / "alignments" / f"{vocab_fingerprint(target_tok)}.safetensors"
+    path = folder / "alignments" / f"{vocab_fingerprint(target_tok)}.safetensors"
     if path.is_file():
         return TokenAlignment.load(path, source_tok, target_tok)
     if texts is None:

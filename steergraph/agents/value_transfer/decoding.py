@@ -158,18 +158,28 @@ class ValueLogitsProcessor:
 
 
 class ProxyTuningProcessor:
-    """``scores + weight * (tuned(x) - untuned(x))`` per row (same vocabulary)."""
+    """``scores + weight * (tuned(x) - untuned(x))`` per row; a pair over another
+    vocabulary reads each row with its own tokenizer and is projected through
+    ``alignment``."""
 
     row_processor = True
 
-    def __init__(self, tuned: Any, untuned: Any, *, weight: float = 1.0) -> None:
+    def __init__(
+        self, tuned: Any, untuned: Any, *, weight: float = 1.0, alignment: Any = None
+    ) -> None:
         self.tuned, self.untuned, self.weight = RowLogits(tuned), RowLogits(untuned), weight
+        self.alignment = alignment
 
     def rows_call(self, seqs: Sequence[Sequence[int]], scores: torch.Tensor) -> torch.Tensor:
         """Add the weighted tuned-minus-untuned logits to each row's scores."""
         out = scores.clone()
         for i, seq in enumerate(seqs):
-            delta = self.tuned.last(seq) - self.untuned.last(seq)
+            if self.alignment is not None:
+                seq = self.alignment.translate(seq)
+            with torch.inference_mode():
+                delta = self.tuned.last(seq) - self.untuned.last(seq)
+            if self.alignment is not None:
+                delta = self.alignment.project(delta)
             n = min(delta.shape[-1], out.shape[-1])
             out[i, :n] += self.weight * delta[:n].to(out.dtype)
         return out

@@ -64,8 +64,9 @@ def completion_nll(
     max_length: int = 512,
     alignment: Any = None,
 ) -> float:
-    """Mean NLL per completion token over ``rows`` (see the module docstring); a value
-    network over another vocabulary needs its :class:`TokenAlignment` (residual only)."""
+    """Mean NLL per completion token over ``rows`` (see the module docstring). Small
+    models (the value network, or the proxy pair) over another vocabulary need the
+    :class:`TokenAlignment` from theirs to ``tok``'s (a value network: residual only)."""
     from steergraph.agents.value_transfer.decoding import value_logits
 
     total, count = 0.0, 0
@@ -79,7 +80,10 @@ def completion_nll(
             logits[0, start - 1 : -1] += aligned_value_logits(value, alignment, row, ids, start)
         elif value is not None:
             logits = logits + value_logits(value, batch, None, logits, connection).float()
-        if proxy is not None:
+        if proxy is not None and alignment is not None:
+            tuned, untuned = (aligned_value_logits(m, alignment, row, ids, start) for m in proxy)
+            logits[0, start - 1 : -1] += tuned - untuned
+        elif proxy is not None:
             tuned, untuned = (m(input_ids=batch, use_cache=False).logits.float() for m in proxy)
             logits = logits + tuned - untuned
         logp = torch.log_softmax(logits[0, start - 1 : -1], dim=-1)
@@ -92,8 +96,8 @@ def completion_nll(
 def aligned_value_logits(
     value: Any, alignment: Any, row: dict[str, Any], ids: Sequence[int], start: int
 ) -> torch.Tensor:
-    """A source-vocabulary value network's logits for each completion position of a
-    target-tokenised row (``[len(ids) - start, V_target]``).
+    """A source-vocabulary model's logits (a value network, or one of proxy-tuning's pair)
+    for each completion position of a target-tokenised row (``[len(ids) - start, V_target]``).
 
     The value network reads the conversation in its own tokenizer's chat template; the
     prediction of the target token that starts at character ``c`` of the reply comes from
