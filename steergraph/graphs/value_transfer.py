@@ -8,9 +8,10 @@ not train again). ``evaluate`` measures one target on the held-out rows: the tar
 alone, the target plus each value network, and, when given, proxy-tuning's logit
 arithmetic with a tuned and an untuned small model (through a token alignment when the
 target has another vocabulary: residual value networks and the proxy pair; cascade is
-null there); each target's result is one row of ``results``. Models are named by what :func:`~steergraph.training.recipes.trainable_name`
-accepts (an embedded name, ``local:<name>`` or a folder): logits need transformers
-weights, so API models are refused before anything runs.
+null there); each target's result is one row of ``results``. Models are named by what
+:func:`~steergraph.training.recipes.trainable_name` accepts (an embedded name,
+``local:<name>`` or a folder): logits need transformers weights, so API models are
+refused before anything runs.
 
 Example (tiny random models; two steps):
     >>> import tempfile

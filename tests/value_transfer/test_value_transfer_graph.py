@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from steergraph.errors import InputError
+from steergraph.errors import InputError, ModelLoadError
 from steergraph.graphs.value_transfer import ValueTransferContext, build_value_transfer_graph
 
 
@@ -77,6 +77,43 @@ def test_a_target_with_another_vocabulary_goes_through_the_alignment(tiny_pair, 
     assert row["nll"]["residual"] != row["nll"]["alone"] and row["nll"]["cascade"] is None
     proxy = row["nll"]["proxy_tuning"]
     assert proxy == proxy and proxy != row["nll"]["alone"]  # not NaN, moved by the pair
+
+
+def test_a_failed_branch_resumes_from_postgresql_without_redoing_the_others(
+    tiny_pair, rows, tmp_path, postgres_url
+):
+    import shutil
+    import time
+
+    from steergraph.graphs.persistence import persistence
+
+    base, _ = tiny_pair
+    first, second = tmp_path / "first", tmp_path / "second"  # the targets, copies of the base
+    shutil.copytree(base, first)
+    ctx = ValueTransferContext(
+        base=str(base), workdir=str(tmp_path / "work"),
+        variants={"residual": {"connection": "residual"}}, train={"max_steps": 2},
+    )  # fmt: skip
+    train_rows, test_rows = rows
+    state = {"train_rows": train_rows, "test_rows": test_rows,
+             "targets": [str(first), str(second)]}  # fmt: skip
+    config = {"configurable": {"thread_id": "value-resume"}}
+    with persistence(postgres_url) as (saver, _):
+        graph = build_value_transfer_graph(checkpointer=saver)
+        with pytest.raises(ModelLoadError, match="second"):  # that target is not there yet
+            graph.invoke(state, config, context=ctx)
+        deadline = time.monotonic() + 120  # the first branch may still be finishing
+        pending = graph.get_state(config)
+        while not any(t.result for t in pending.tasks):
+            assert time.monotonic() < deadline, "the first branch's row was never saved"
+            time.sleep(0.2)
+            pending = graph.get_state(config)
+        assert pending.next == ("evaluate",) and "residual" in pending.values["trained"]
+        assert [t.error is not None for t in pending.tasks].count(True) == 1
+        # the first branch's row is kept: with its model gone it could not run again
+        shutil.move(first, second)
+        out = graph.invoke(None, config, context=ctx)
+    assert sorted(r["target"] for r in out["results"]) == sorted(state["targets"])
 
 
 @pytest.mark.parametrize(
