@@ -152,6 +152,32 @@ def test_the_incremental_cache_gives_the_full_forward_logits():
         assert torch.allclose(rows.last(seq), full, atol=1e-4)
 
 
+def test_a_reread_row_reuses_the_cache_of_its_shared_prefix():
+    from steergraph.agents.value_transfer import RowLogits
+
+    model, _ = tiny_causal_lm(seed=2)
+    fed: list[int] = []
+    model.register_forward_pre_hook(
+        lambda _, args, kwargs: fed.append(kwargs["input_ids"].shape[1]), with_kwargs=True
+    )
+    rows = RowLogits(model)
+    rows.last([5, 9, 11, 13, 17])
+    # another tokenizer's re-read: the last token split in two
+    seq = [5, 9, 11, 13, 21, 23]
+    full = model(input_ids=torch.tensor([seq])).logits[0, -1].float()
+    fed.clear()
+    assert torch.allclose(rows.last(seq), full, atol=1e-4)
+    assert fed == [2]  # only the two positions after the shared prefix were computed
+    fed.clear()
+    rows.last([7, 8])  # nothing shared: the whole row
+    assert fed == [2]
+    fed.clear()  # the row the prefix was copied from goes on at one token a step
+    assert torch.allclose(rows.last([5, 9, 11, 13, 21, 23, 29]),
+                          model(input_ids=torch.tensor([[5, 9, 11, 13, 21, 23, 29]])).logits[0, -1],
+                          atol=1e-4)  # fmt: skip
+    assert fed == [1, 7]  # one token (then the full forward it is compared with)
+
+
 def test_bad_input_is_a_clear_error(tmp_path):
     from steergraph.agents.value_transfer import ValueLogitsProcessor
     from steergraph.training.value_transfer_config import ValueTransferConfig

@@ -10,8 +10,8 @@ covers, so a step costs one token of the value network, not the whole sequence. 
 network over another vocabulary takes ``alignment=`` (a
 :class:`~steergraph.agents.value_transfer.alignment.TokenAlignment`, residual only): each
 row's text is read with the value network's tokenizer and its logits projected onto the
-decoding model's vocabulary (the cache then helps only while the re-read grows by one
-token).
+decoding model's vocabulary; a re-read whose last tokens changed reuses the cache of the
+prefix it shares with the previous reading.
 
 ``connection="cascade"`` also feeds the value network the decoding model's next-token
 distribution at each position (embedded through its token embeddings, as in training):
@@ -34,6 +34,7 @@ Example (a tiny random value network on a tiny model; zero weight changes nothin
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -83,6 +84,8 @@ class RowLogits:
         key = tuple(seq)
         past = self._cache.pop(key[:-1], None)
         start = len(seq) - 1 if past is not None else 0
+        if past is None and embeds is None:
+            past, start = self._shared_prefix(key)
         kwargs: dict[str, Any] = {"past_key_values": past, "use_cache": True}
         if embeds is not None:
             kwargs["inputs_embeds"] = embeds.unsqueeze(0)
@@ -93,6 +96,28 @@ class RowLogits:
             self._cache.pop(next(iter(self._cache)))
         self._cache[key] = out.past_key_values
         return out.logits[0, -1].float()
+
+    def _shared_prefix(self, key: tuple[int, ...]) -> tuple[Any, int]:
+        """A copy of the cache of the entry sharing the longest prefix with ``key``, cut to
+        that prefix, and its length ((None, 0) when none shares one): a row re-read by
+        another tokenizer changes its last tokens, not its beginning, and ``n`` samples of
+        one prompt share the prompt."""
+        best, length = None, 0
+        for cached in self._cache:
+            n = 0
+            for a, b in zip(cached, key[:-1]):
+                if a != b:
+                    break
+                n += 1
+            if n > length:
+                best, length = cached, n
+        if best is None or not hasattr(self._cache[best], "crop"):
+            return None, 0
+        past = copy.deepcopy(self._cache[best])  # the other row may still go on from it
+        surplus = past.get_seq_length() - length
+        if surplus > 0:
+            past.crop(-surplus)  # transformers 5: a negative count removes that many
+        return past, length
 
 
 class ValueLogitsProcessor:
