@@ -106,8 +106,10 @@ def test_cli_ask_reports_unusable_files(tmp_path):
 
 
 def test_router_training_trains_exports_and_measures(tmp_path):
-    tasks = [_task("largest_package", seed=1), _task("package_field", seed=1)]
-    held_out = [_task("section_members", seed=2), _task("dependents", seed=2)]
+    # one task per split keeps the test budget: table beats chunk on largest_package, so it
+    # gives a preference pair (two families: benchmarks/structrag_bench.py)
+    tasks = [_task("largest_package", seed=1)]
+    held_out = [_task("section_members", seed=2)]
     ctx = RouterTrainingContext(
         model="local",
         workdir=str(tmp_path),
@@ -121,10 +123,10 @@ def test_router_training_trains_exports_and_measures(tmp_path):
         },
         context=ctx,
     )
-    assert len(out["simulations"]) == 4
-    assert out["judged"]["tasks"] == 2 and out["judged"]["pairs"] >= 2
+    assert len(out["simulations"]) == 2
+    assert out["judged"]["tasks"] == 1 and out["judged"]["pairs"] >= 1
     assert out["trained"]["steps"] == 2 and len(out["trained"]["losses"]) == 2
     assert (tmp_path / "router" / "model.gguf").exists()
     for when in ("before", "after"):
         acc = out["accuracy"][when]
-        assert 0.0 <= acc["accuracy"] <= 1.0 and sum(acc["confusion"].values()) == 2
+        assert 0.0 <= acc["accuracy"] <= 1.0 and sum(acc["confusion"].values()) == 1
