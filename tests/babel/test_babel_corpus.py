@@ -90,3 +90,20 @@ def test_one_language_and_unknown_suffixes_are_refused(tmp_path: Path) -> None:
 def test_the_machine_has_real_python_code() -> None:
     root = default_roots("python")[0]
     assert (root / "json" / "decoder.py").is_file()
+
+
+def test_natural_languages_are_read_from_debians_man_pages() -> None:
+    from steergraph.agents.babel.probe import probe_inputs, probe_model
+    from steergraph.testing import tiny_causal_lm
+
+    corpus = build_corpus(
+        {"en": default_roots("en"), "de": default_roots("de")}, max_files=12, skip_binary=True
+    )
+    english, german = (" ".join(corpus.texts(k, "train")) for k in ("en", "de"))
+    assert "\\f" not in english and ".SH" not in english  # groff read as text
+    assert english.count(" the ") > german.count(" the ")
+    assert german.count(" die ") + german.count(" und ") > english.count(" die ") + 10
+    model, tok = tiny_causal_lm(seed=0)
+    inputs = probe_inputs(tok, corpus, ["en", "de"], train_files=12, heldout_files=1, min_count=2)
+    shares, found = probe_model(model, tok, inputs, max_tokens=32)
+    assert set(shares) == {"en", "de", "shared"} and set(found.counts) == {"en", "de"}

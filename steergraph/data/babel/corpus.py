@@ -137,7 +137,14 @@ def _walk(root: Path, suffixes: tuple[str, ...], skip_dirs: tuple[str, ...]) -> 
     return found
 
 
-def _read_text(path: Path) -> str | None:
+def _read_text(path: Path, reader: str = "text") -> str | None:
+    if reader == "man":  # a man page: the plain text of its paragraphs
+        from steergraph.data.seg2act.documents import load_document
+
+        try:
+            return "\n".join(load_document(path).segments)
+        except InputError:
+            return None
     data = path.read_bytes()
     if b"\x00" in data[:8192]:
         return None
@@ -163,7 +170,7 @@ class _Limits:
 
 
 def _collect(
-    lang: str, paths: list[Path], seen: set[str], lim: _Limits
+    lang: str, paths: list[Path], seen: set[str], lim: _Limits, reader: str = "text"
 ) -> tuple[list[CodeFile], dict[str, int]]:
     """The files of one language kept (seeded order, sizes, duplicates), and the counts."""
     counts = {"duplicate": 0, "size": 0, "binary": 0}
@@ -172,7 +179,7 @@ def _collect(
     for path in paths:
         if lim.max_files is not None and len(kept) >= lim.max_files:
             break
-        text = _read_text(path)
+        text = _read_text(path, reader)
         if text is None:
             if not lim.skip_binary:
                 raise InputError(
@@ -234,7 +241,7 @@ def build_corpus(
                 fix=f"pass suffixes={{'{lang}': ['.ext']}} (--suffix {lang}=.ext)",
             )
         paths = [p for r in roots for p in _walk(Path(r), sfx, spec.skip_dirs if spec else ())]
-        kept, counts = _collect(lang, paths, seen, limits)
+        kept, counts = _collect(lang, paths, seen, limits, spec.reader if spec else "text")
         if not kept:
             raise InputError(
                 f"no {lang} files ({', '.join(sfx)}) of {min_chars}-{max_chars} "

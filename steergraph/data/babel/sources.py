@@ -6,16 +6,24 @@ Node.js, Go the standard library of Debian's ``golang-1.19-src`` and Rust the st
 library of Debian's ``rust-src`` (``make babel-corpora`` installs the Go one). Any other
 language (or a user's own code) is a folder and a list of file suffixes.
 
+Natural languages, for the probes, are Debian's man pages: ``en`` the English pages in
+``/usr/share/man/man1`` .. ``man8``, and ``de``, ``fr``, ``es``, ``it``, ``pl``, ``ru``,
+``ja``, ``pt_BR``, ... the translations Debian's base packages (apt, dpkg, man-db, passwd,
+procps, ...) install under ``/usr/share/man/<code>/``; each page is read as the plain text
+of its paragraphs (:func:`steergraph.data.seg2act.documents.load_document`).
+
 Example:
     >>> spec = LANGUAGES["python"]
     >>> spec.suffixes, spec.name
     (('.py',), 'python')
     >>> default_roots("python")[0].is_dir()
     True
+    >>> LANGUAGES["de"].reader, default_roots("de")[0].name
+    ('man', 'de')
     >>> default_roots("cobol")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    steergraph.errors.InputError: unknown language 'cobol' -- fix: use one of: go, ...
+    steergraph.errors.InputError: unknown language 'cobol' -- fix: use one of: cs, ...
 """
 
 from __future__ import annotations
@@ -29,17 +37,25 @@ from pathlib import Path
 
 from steergraph.errors import InputError
 
-__all__ = ["LANGUAGES", "LanguageSpec", "default_roots", "install_hint"]
+__all__ = ["LANGUAGES", "NATURAL", "LanguageSpec", "default_roots", "install_hint"]
 
 
 @dataclass(frozen=True)
 class LanguageSpec:
-    """A language's file suffixes, where its real code is found, and how to get it."""
+    """A language's file suffixes, where its real text is found, how to get it, and how a
+    file is read (``text``: as UTF-8; ``man``: a groff man page, maybe gzipped, as text)."""
 
     name: str
     suffixes: tuple[str, ...]
     package: str  # how to install the default source tree
     skip_dirs: tuple[str, ...] = ()
+    reader: str = "text"
+
+
+#: natural languages with man pages (English, and the translations' folder names)
+NATURAL = ("en", "cs", "da", "de", "es", "fi", "fr", "hu", "id", "it", "ja", "ko", "nl", "pl",
+           "pt", "pt_BR", "ro", "ru", "sv", "tr", "uk", "zh_CN")  # fmt: skip
+MAN = Path("/usr/share/man")
 
 
 LANGUAGES: dict[str, LanguageSpec] = {
@@ -60,6 +76,11 @@ LANGUAGES: dict[str, LanguageSpec] = {
             "go", (".go",), "make babel-corpora (Debian's golang-1.19-src)", skip_dirs=("testdata",)
         ),
         LanguageSpec("rust", (".rs",), "apt-get install rust-src (Debian)", skip_dirs=("tests",)),
+        *(
+            LanguageSpec(code, (".gz",), f"Debian's man pages in {code} (base packages install "
+                         "some; manpages-<code> has more)", reader="man")  # fmt: skip
+            for code in NATURAL
+        ),
     )
 }
 
@@ -91,6 +112,10 @@ def default_roots(language: str) -> list[Path]:
             + ", ".join(sorted(LANGUAGES))
             + " (or pass your own folder with --source LANG=DIR)",
         )
+    if LANGUAGES[language].reader == "man":
+        if language == "en":
+            return [d for d in sorted(MAN.glob("man[1-8]")) if d.is_dir()]
+        return [MAN / language] if (MAN / language).is_dir() else []
     if language == "python":
         return [Path(sysconfig.get_paths()["stdlib"])]
     if language == "javascript":
