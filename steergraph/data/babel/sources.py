@@ -77,8 +77,13 @@ LANGUAGES: dict[str, LanguageSpec] = {
         ),
         LanguageSpec("rust", (".rs",), "apt-get install rust-src (Debian)", skip_dirs=("tests",)),
         *(
-            LanguageSpec(code, (".gz",), f"Debian's man pages in {code} (base packages install "
-                         "some; manpages-<code> has more)", reader="man")  # fmt: skip
+            LanguageSpec(
+                code,
+                (".gz",),
+                f"Debian's man pages in {code} (base packages install some; "
+                "manpages-<code> has more)",
+                reader="man",
+            )
             for code in NATURAL
         ),
     )
