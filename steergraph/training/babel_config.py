@@ -62,6 +62,9 @@ class BabelConfig(TrainingArguments):
     report_to: list[str] | str | None = field(default_factory=list)
     save_strategy: str = "no"
     logging_steps: int = 10
+    #: keep the Trainer's latest checkpoint (weights, optimizer, scheduler, RNG) at every
+    #: evaluation, so a stopped stage goes on from there (train_stage); removed at the end
+    resumable: bool = True
 
     def __post_init__(self) -> None:
         if (
@@ -78,6 +81,9 @@ class BabelConfig(TrainingArguments):
                 "seq_len >= 8, eval_every >= 1 and eval_blocks >= 1 are needed",
                 fix="use the defaults (128, 50, 16)",
             )
+        if self.resumable and self.save_strategy == "no":
+            self.save_strategy, self.save_steps = "steps", self.eval_every
+            self.save_total_limit = self.save_total_limit or 1
         super().__post_init__()
 
     def normalised_mixture(self) -> dict[str, float]:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,17 +303,32 @@ class StageResult:
 def train_stage(
     model: Any | None, tok: Any, streams: TokenStreams, cfg: BabelConfig, *, tokens_before: int = 0
 ) -> StageResult:
-    """Train one stage (from scratch when ``model`` is None); checkpoint 0 is the start."""
+    """Train one stage (from scratch when ``model`` is None); checkpoint 0 is the start.
+    A stage stopped part-way (its output folder holds a Trainer checkpoint) goes on from
+    its last checkpoint: weights, optimizer, schedule and data position restored, the
+    curve kept up to there."""
     if cfg.max_steps is None or cfg.max_steps <= 0:
         raise InputError("a pre-training stage needs max_steps > 0", fix="pass max_steps=N")
+    from transformers.trainer_utils import get_last_checkpoint
+
     model = model if model is not None else new_tiny_llama(tok, cfg)
     trainer = BabelTrainer(model, tok, streams, cfg, tokens_before=tokens_before)
-    trainer.record(0)
-    trainer.train()
-    final = Path(cfg.output_dir) / "final"
+    out = Path(cfg.output_dir)
+    last = get_last_checkpoint(str(out)) if cfg.resumable and out.is_dir() else None
+    if last is not None:  # a stopped stage: its curve up to the checkpoint, then on from it
+        step = int(Path(last).name.split("-")[-1])
+        kept = [c for c in json.loads((out / "curve.json").read_text()) if c["step"] <= step]
+        trainer.curve, trainer.checkpoints = kept, [c["checkpoint"] for c in kept]
+        trainer.train(resume_from_checkpoint=last)
+    else:
+        trainer.record(0)
+        trainer.train()
+    final = out / "final"
     with quiet_weights():
         trainer.save_model(str(final))
     tok.save_pretrained(final)
+    for done in out.glob("checkpoint-*"):  # the resume points are no longer needed
+        shutil.rmtree(done, ignore_errors=True)
     loss = trainer.curve[-1]["loss"]
     if any(not math.isfinite(v) for v in loss.values()):
         raise InputError(f"the held-out loss diverged: {loss}", fix="lower learning_rate")

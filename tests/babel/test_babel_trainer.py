@@ -129,3 +129,40 @@ def test_token_streams_round_trip_through_a_file(corpus: Corpus, tmp_path: Path)
     back = TokenStreams.load(streams.save(tmp_path / "tokens.pt"))
     assert back.counts() == streams.counts()
     assert all(bool((back.train[k] == streams.train[k]).all()) for k in streams.languages)
+
+
+def test_a_stage_stopped_part_way_goes_on_from_its_last_checkpoint(
+    corpus: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    import steergraph.training.babel_trainer as bt
+
+    tok = train_code_tokenizer(corpus, vocab_size=320)
+    streams = encode_corpus(corpus, tok)
+    kw = dict(max_steps=8, eval_every=4, mixture={"python": 1.0, "go": 1.0}, seed=3)
+    with contextlib.redirect_stdout(io.StringIO()):
+        whole = train_stage(new_tiny_llama(tok, _cfg(tmp_path / "a", **kw), seed=1), tok, streams,
+                            _cfg(tmp_path / "a", **kw))  # fmt: skip
+    original = bt._EvalAndSnapshot.on_step_end
+
+    def stop_at_6(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+        if state.global_step == 6:
+            raise KeyboardInterrupt("stopped")
+        return original(self, args, state, control, **kwargs)
+
+    monkeypatch.setattr(bt._EvalAndSnapshot, "on_step_end", stop_at_6)
+    cfg = _cfg(tmp_path / "b", **kw)
+    with pytest.raises(KeyboardInterrupt), contextlib.redirect_stdout(io.StringIO()):
+        train_stage(new_tiny_llama(tok, cfg, seed=1), tok, streams, cfg)
+    assert (tmp_path / "b" / "checkpoint-4").is_dir()
+    monkeypatch.setattr(bt._EvalAndSnapshot, "on_step_end", original)
+    with contextlib.redirect_stdout(io.StringIO()):  # a fresh model: the checkpoint wins
+        resumed = train_stage(new_tiny_llama(tok, cfg, seed=9), tok, streams, cfg)
+    assert [c["step"] for c in resumed.curve] == [c["step"] for c in whole.curve] == [0, 4, 8]
+    assert resumed.curve[1]["loss"] == whole.curve[1]["loss"]  # kept, not measured again
+    a = AutoModelForCausalLM.from_pretrained(whole.final_dir).state_dict()
+    b = AutoModelForCausalLM.from_pretrained(resumed.final_dir).state_dict()
+    assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)  # as if never stopped
+    assert not list((tmp_path / "b").glob("checkpoint-*"))
