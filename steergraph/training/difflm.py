@@ -198,30 +198,31 @@ class DiffLM:
         if n < 1:
             raise InputError(f"n={n}", fix="ask for 1 or more rows")
         gen = torch.Generator().manual_seed(seed)
-        torch.manual_seed(seed)
-        if prior == "diffusion":
-            z = self.prior.sample(n, generator=gen)
-        else:
-            z = torch.randn(n, self.vae.latent_dim, generator=gen)
-        grammar, cache = self.schema.grammar(), ConstraintCache()
-        budget = int(self.meta["max_new_tokens"] * 1.5) + 8
-        kept, reasons, parsed = [], [], 0
-        for start in tqdm(range(0, n, batch_size), desc="DiffLM rows", disable=not progress):
-            texts = self.vae.generate(z[start : start + batch_size], grammar,
-                                      max_new_tokens=budget, temperature=temperature,
-                                      constraints=cache)  # fmt: skip
-            for text in texts:
-                try:
-                    row = self.schema.parse(text)
-                except ValueError as exc:
-                    reasons.append(f"unparsed: {exc}")
-                    continue
-                parsed += 1
-                why = self.schema.check_row(row)
-                if why:
-                    reasons.append(f"unseen value: {why}")
-                else:
-                    kept.append(row)
+        with torch.random.fork_rng(devices=[]):  # seeded, and the caller's RNG untouched
+            torch.manual_seed(seed)
+            if prior == "diffusion":
+                z = self.prior.sample(n, generator=gen)
+            else:
+                z = torch.randn(n, self.vae.latent_dim, generator=gen)
+            grammar, cache = self.schema.grammar(), ConstraintCache()
+            budget = int(self.meta["max_new_tokens"] * 1.5) + 8
+            kept, reasons, parsed = [], [], 0
+            for start in tqdm(range(0, n, batch_size), desc="DiffLM rows", disable=not progress):
+                texts = self.vae.generate(z[start : start + batch_size], grammar,
+                                          max_new_tokens=budget, temperature=temperature,
+                                          constraints=cache)  # fmt: skip
+                for text in texts:
+                    try:
+                        row = self.schema.parse(text)
+                    except ValueError as exc:
+                        reasons.append(f"unparsed: {exc}")
+                        continue
+                    parsed += 1
+                    why = self.schema.check_row(row)
+                    if why:
+                        reasons.append(f"unseen value: {why}")
+                    else:
+                        kept.append(row)
         report = {"requested": n, "parsed": parsed, "kept": len(kept),
                   "rejected_unseen": parsed - len(kept), "unparsed": n - parsed,
                   "reasons": reasons[:5], "prior": prior}  # fmt: skip

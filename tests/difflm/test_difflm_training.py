@@ -54,7 +54,9 @@ def test_every_sampled_row_parses_through_both_priors(fitted):
 def test_a_saved_model_samples_the_same_rows(fitted):
     model, out, decoder = fitted
     again = DiffLM.load(out, decoder=decoder)
+    before = torch.random.get_rng_state()
     assert again.sample(4, seed=5) == model.sample(4, seed=5)
+    assert torch.equal(torch.random.get_rng_state(), before)  # the caller's RNG untouched
 
 
 def test_the_diffusion_prior_learns_two_modes_a_gaussian_misses():
