@@ -45,6 +45,12 @@ def final_line(run: dict[str, Any]) -> dict[str, Any]:
     line["counterfactuals_checked_rate"] = run["counterfactuals"]["checked_rate"]
     line["mole_minus_supervised_only"] = round(mean["mole"] - mean["supervised_only"], 4)
     line["mole_minus_rouge_l"] = round(mean["mole"] - mean["rouge_l"], 4)
+    if len(run.get("seeds", {}).get("seeds", [])) > 1:  # over training seeds
+        spread = run["seeds"]
+        line["mole_minus_supervised_only_over_seeds"] = {
+            "seeds": spread["seeds"], "mean": spread["difference_mean"],
+            "std": spread["difference_std"],
+        }  # fmt: skip
     if "tuning" in run:  # chosen on the dev articles
         line["mole_chosen_on_dev"] = run["tuning"]["chosen"]
     if judge.get("table"):  # a judge that rates every summary of an article alike has no rho

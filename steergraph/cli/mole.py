@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -125,6 +125,10 @@ def bench(
     quick: Annotated[bool, typer.Option(help="every step at a small size (<= 15 min)")] = False,
     model: ModelOpt = "local",
     judge: Annotated[str, typer.Option(help="LLM judge model spec ('none' to skip)")] = "local",
+    seeds: Annotated[
+        str | None,
+        typer.Option(help="more training seeds, e.g. 1,2 (default: 1,2; --quick: none)"),
+    ] = None,
     out: Annotated[Path, typer.Option(help="folder for report.json and the plot")] = Path(
         "mole-bench"
     ),
@@ -135,7 +139,13 @@ def bench(
     from steergraph.cli.common import report_bench
 
     make = MoleBenchConfig.quick if quick else MoleBenchConfig
-    cfg = make(model=model, judge=None if judge == "none" else judge, out=out)
+    extra: dict[str, Any] = {}
+    if seeds is not None:
+        try:
+            extra["extra_seeds"] = tuple(int(x) for x in seeds.split(",") if x.strip())
+        except ValueError:
+            raise InputError(f"--seeds {seeds!r}", fix="give integers, e.g. --seeds 1,2") from None
+    cfg = make(model=model, judge=None if judge == "none" else judge, out=out, **extra)
     run = run_mole_bench(cfg)
     report_bench(
         run, out, "mole_bench.png", table_lines=table_lines, plot=plot_facets, final_line=final_line

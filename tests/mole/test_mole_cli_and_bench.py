@@ -40,7 +40,8 @@ def test_counterfactuals_train_and_score_from_the_command_line(cli, tmp_path):
     [(["mole", "counterfactuals", "--articles", "0"], "--articles 0"),
      (["mole", "counterfactuals", "--facet", "style", "--perturb-only"], "unknown facet 'style'"),
      (["mole", "score", "/no/such/evaluator", "--source", "x", "--text", "y"],
-      "holds no MOLE evaluator")],
+      "holds no MOLE evaluator"),
+     (["mole", "bench", "--seeds", "one,two"], "--seeds 'one,two'")],
 )  # fmt: skip
 def test_bad_input_is_one_line(cli, args, message):
     out = cli(*args)
@@ -52,6 +53,7 @@ def test_bench_plumbing_prints_every_key(tmp_path):
     cfg = MoleBenchConfig(
         judge=None, train_articles=3, test_articles=3, originals=1, llm_originals=0,
         epochs=1, out=tmp_path, progress=False, tune=((0.1, 0.1), (1.0, 0.02)),
+        extra_seeds=(1,),
     )  # fmt: skip
     run = run_mole_bench(cfg)
     line = final_line(run)
@@ -66,3 +68,9 @@ def test_bench_plumbing_prints_every_key(tmp_path):
     assert len(run["tuning"]["dev_mean_spearman"]) == len(cfg.tune)
     assert run["tuning"]["dev_articles"] > 0
     assert plot_facets(run, tmp_path / "p.png").stat().st_size > 1000
+    # the difference over training seeds: seed 0 is the run's own figures
+    spread = run["seeds"]
+    assert spread["seeds"] == [0, 1] and spread["mole"][0] == line["spearman_mole"]
+    over = line["mole_minus_supervised_only_over_seeds"]
+    diffs = [a - b for a, b in zip(spread["mole"], spread["supervised_only"])]
+    assert over["mean"] == pytest.approx(sum(diffs) / 2, abs=1e-3) and over["std"] is not None
