@@ -40,6 +40,7 @@ __all__ = [
     "results_folder",
     "results_page",
     "run_recorded",
+    "source_state",
 ]
 
 # the options a benchmark names its model with, in the order they are looked for
@@ -84,24 +85,31 @@ def results_folder(script: str) -> Path | None:
     return None if chosen.strip().lower() in ("", "off", "0", "no") else Path(chosen)
 
 
-def _commit() -> tuple[str | None, bool]:
+def source_state() -> tuple[str | None, bool]:
+    """(short commit, whether tracked files differ from it) of this checkout, recorded
+    when a run starts; the results folder itself does not count as a change."""
     here = Path(__file__).resolve().parent
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, text=True,
                              capture_output=True, check=True).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=here, text=True, capture_output=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ":(top)",
+             ":(top,exclude)benchmarks/results"],
+            cwd=here, text=True, capture_output=True,
+        ).stdout.strip()  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
         return None, False
     return sha, bool(dirty)
 
 
 def record_result(
-    folder: Path, bench: str, args: list[str], figures: dict[str, Any], *, seconds: float
-) -> Path:
-    """Write one run's figures and provenance as a JSON file under ``folder``."""
+    folder: Path, bench: str, args: list[str], figures: dict[str, Any], *, seconds: float,
+    source: tuple[str | None, bool] | None = None,
+) -> Path:  # fmt: skip
+    """Write one run's figures and provenance as a JSON file under ``folder``
+    (``source``: the commit and dirtiness when the run started; default: now)."""
     now = datetime.now(UTC).replace(microsecond=0)
-    commit, dirty = _commit()
+    commit, dirty = source or source_state()
     model = model_of(args)
     kind = "quick" if "--quick" in args else "full"
     record = {
@@ -149,6 +157,7 @@ def run_recorded(bench: str, main: Callable[[], Any], args: list[str], folder: P
         main()
         return
     tee, started, status = _Tee(sys.stdout), time.perf_counter(), 0
+    source = source_state()  # what the run ran, not what the checkout is when it ends
     sys.stdout = tee
     try:
         main()
@@ -163,7 +172,7 @@ def run_recorded(bench: str, main: Callable[[], Any], args: list[str], folder: P
             figures = None
         if isinstance(figures, dict):
             seconds = time.perf_counter() - started
-            path = record_result(folder, bench, args, figures, seconds=seconds)
+            path = record_result(folder, bench, args, figures, seconds=seconds, source=source)
             print(f"result recorded: {path}", file=sys.stderr)
     if status:
         raise SystemExit(status)
