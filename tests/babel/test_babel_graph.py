@@ -67,16 +67,24 @@ def test_a_whole_run_trains_probes_and_reports(sources, tmp_path: Path) -> None:
     assert again["report"]["l2_loss_after_python"] == report["l2_loss_after_python"]
 
 
-def test_a_checkpointed_run_resumes_on_its_thread(sources, tmp_path: Path) -> None:
+@pytest.mark.parametrize("saver", ["memory", "postgresql"])
+def test_a_checkpointed_run_resumes_on_its_thread(sources, tmp_path: Path, saver, request) -> None:
     from langgraph.checkpoint.memory import InMemorySaver
 
-    graph = build_babel_graph(checkpointer=InMemorySaver())
-    config = {"configurable": {"thread_id": "t1"}}
+    from steergraph.graphs.persistence import persistence
+
+    db = request.getfixturevalue("postgres_url") if saver == "postgresql" else None
+    config = {"configurable": {"thread_id": f"t-{saver}"}}
     state = {"out_dir": str(tmp_path / "run"), "languages": ["python", "go"],
              "sources": {k: sources[k] for k in ("python", "go")}}  # fmt: skip
-    _run(graph, state, config=config, interrupt_before=["probe"])
-    assert graph.get_state(config).next == ("probe",)
-    out = _run(graph, None, config=config)
+    memory = InMemorySaver()
+    with persistence(db) as (checkpointer, _):
+        graph = build_babel_graph(checkpointer=checkpointer or memory)
+        _run(graph, state, config=config, interrupt_before=["probe"])
+        assert graph.get_state(config).next == ("probe",)
+    with persistence(db) as (checkpointer, _):  # a new connection, as another process has
+        graph = build_babel_graph(checkpointer=checkpointer or memory)
+        out = _run(graph, None, config=config)
     assert [s["name"] for s in out["stages"]][:3] == ["python", "python>go", "go-scratch"]
     assert out["report"]["l2"] == "go"
 
