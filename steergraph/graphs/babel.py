@@ -84,6 +84,8 @@ class BabelContext:
     early_evals: tuple[int, ...] = (5, 10, 20, 35)  # continued stages: dense at the start
     lape_top_rate: float = 0.05  # a tiny model has few neurons: the anchor's 1 % is ~15
     stable_fraction: float = 0.1
+    #: HumanEval test problems each Python-trained model's pass@1 is measured on (0: none)
+    pass_problems: int = 5
     seed: int = 0
     progress: bool = False
 
@@ -234,18 +236,40 @@ def next_step(state: BabelState) -> str:
     return "train" if state.get("plan") else "report"
 
 
-def report(state: BabelState) -> dict[str, Any]:
-    """The figures (:func:`~steergraph.agents.babel.experiment.figures`) and report.json
-    (the picture is :func:`steergraph.viz.babel.plot_babel`'s, drawn by the bench)."""
+def report(state: BabelState, runtime: Runtime[BabelContext]) -> dict[str, Any]:
+    """The figures (:func:`~steergraph.agents.babel.experiment.figures`), Python pass@1 of
+    the Python-trained models when Python is the primary language, and report.json (the
+    picture is :func:`steergraph.viz.babel.plot_babel`'s, drawn by the bench)."""
     from steergraph.agents.babel.experiment import figures
 
     stages = {s["name"]: s for s in state["stages"]}
     result = figures(stages, state.get("probes", []), state["languages"])
+    ctx = _ctx(runtime)
+    if state["languages"][0] == "python" and ctx.pass_problems > 0:
+        result["python_pass1"] = _pass1(stages, ctx.pass_problems)
     result["corpus"] = state.get("corpus", {})
     out = Path(state["out_dir"])
     (out / "report.json").write_text(json.dumps({**result, "probes": state.get("probes", [])},
                                                 indent=1))  # fmt: skip
     return {"report": result}
+
+
+def _pass1(stages: dict[str, Any], n: int) -> dict[str, Any]:
+    """pass@1 on the first ``n`` HumanEval test problems of each model trained on Python."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from steergraph.agents.babel.passk import python_pass1
+    from steergraph.data.verify.humaneval import humaneval_split, load_humaneval
+
+    problems = humaneval_split(load_humaneval())[1][:n]
+    out = {}
+    for name in ("python", "mix-optimised", "mix-uniform", "mix-original"):
+        if name in stages:
+            with quiet_weights():
+                model = AutoModelForCausalLM.from_pretrained(stages[name]["final_dir"])
+            tok = AutoTokenizer.from_pretrained(stages[name]["final_dir"])
+            out[name] = python_pass1(model, tok, problems)["pass1"]
+    return out
 
 
 def build_babel_graph(checkpointer: Any = None) -> Any:

@@ -16,7 +16,7 @@ from steergraph.graphs.babel import BabelContext, build_babel_graph
 
 CTX = BabelContext(primary_steps=4, continued_steps=4, mixture_steps=2, eval_every=2,
                    vocab_size=300, seq_len=32, batch_size=2, hidden_size=32, num_layers=2,
-                   intermediate_size=64, probe_texts=2, min_chars=50)  # fmt: skip
+                   intermediate_size=64, probe_texts=2, min_chars=50, pass_problems=2)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,10 @@ def test_a_whole_run_trains_probes_and_reports(sources, tmp_path: Path) -> None:
                 "mixture_loss_uniform"):  # fmt: skip
         assert report[key] is not None, key
     assert sum(report["mixture_uniform"].values()) == pytest.approx(1.0, abs=1e-3)
+    # pass@1 of every model trained on Python, on real HumanEval problems in the sandbox
+    assert set(report["python_pass1"]) == {"python", "mix-optimised", "mix-uniform",
+                                           "mix-original"}  # fmt: skip
+    assert all(0.0 <= v <= 1.0 for v in report["python_pass1"].values())
     saved = json.loads((tmp_path / "run" / "report.json").read_text())
     assert saved["l2"] == "go" and len(saved["probes"]) == len(out["probes"])
     from steergraph.viz.babel import plot_babel

@@ -122,3 +122,28 @@ def test_stages_and_mixtures() -> None:
         optimised_mixture({"python": 1})
     with pytest.raises(InputError, match="at least two points"):
         stabilisation_tokens(curve[:1], "go")
+
+
+def test_python_pass1_runs_completions_against_the_hidden_tests() -> None:
+    import torch
+
+    from steergraph.agents.babel.passk import cut_function, python_pass1
+    from steergraph.data.verify.humaneval import load_humaneval
+
+    problems = load_humaneval()[:2]
+    _, tok = tiny_causal_lm(seed=0)
+
+    class Canonical:  # a "model" that writes the reference body, then more code
+        def eval(self) -> None: ...
+
+        def generate(self, ids, **kwargs):  # type: ignore[no-untyped-def]
+            prompt = tok.decode(ids[0])
+            problem = next(p for p in problems if p.prompt == prompt)
+            body = problem.metadata["canonical_solution"] + "\nprint('trailing code')\n"
+            extra = tok(body, add_special_tokens=False, return_tensors="pt")["input_ids"]
+            return torch.cat([ids, extra], dim=1)
+
+    assert python_pass1(Canonical(), tok, problems) == {"problems": 2, "passed": 2, "pass1": 1.0}
+    assert cut_function("    x = 1\n\n    return x\nprint(1)\n") == "    x = 1\n\n    return x\n"
+    model, _ = tiny_causal_lm(seed=0)  # random weights: nothing passes
+    assert python_pass1(model, tok, problems, max_new_tokens=8)["pass1"] == 0.0
