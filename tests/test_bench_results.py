@@ -65,6 +65,7 @@ def test_the_results_folder_follows_the_environment(tmp_path, monkeypatch):
 def test_the_model_is_named_as_the_tiers_name_it():
     assert model_of([]) == "smollm2"
     assert model_of(["--model", "local"]) == "smollm2"
+    assert model_of(["-m", "local:qwen-coder-0.5b", "--quick"]) == "qwen-coder-0.5b"
     assert model_of(["--base", "gemma3"]) == "gemma3"
     assert model_of(["--models", "qwen-coder-0.5b"]) == "qwen-coder-0.5b"
     assert model_of(["--model", "openai:gpt-4o-mini"]) == "openai:gpt-4o-mini"

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 # the options a benchmark names its model with, in the order they are looked for
-MODEL_OPTIONS = ("--model", "--models", "--base", "--decoder", "--family")
+MODEL_OPTIONS = ("--model", "-m", "--models", "--base", "--decoder", "--family")
 MAX_ROWS = 40  # figures per table; nested reports beyond that stay in the JSON files
 
 
