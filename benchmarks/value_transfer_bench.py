@@ -7,9 +7,11 @@ Usage:
     python benchmarks/value_transfer_bench.py --family qwen    # 0.5B -> 0.5B and 1.5B
 
 The last line is one JSON object: ``gain_recovered_same_family_nll``,
-``gain_recovered_same_family_task``, ``gain_recovered_cross_vocab_nll`` (null until the
-token alignment exists), ``value_decode_slowdown``, ``alignment_coverage`` (null), and
-each target's NLLs and arithmetic accuracies.
+``gain_recovered_same_family_task``, ``gain_recovered_cross_vocab_nll`` (the target of
+another vocabulary, through the corpus-learned token alignment), ``value_decode_slowdown``,
+``alignment_coverage`` and ``alignment_exact_coverage`` (held-out completion tokens mapped
+exactly or by the corpus, and exactly), and each target's NLLs (proxy-tuning included,
+across vocabularies too) and arithmetic accuracies.
 """
 
 from __future__ import annotations

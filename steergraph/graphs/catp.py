@@ -189,9 +189,7 @@ def approve(state: CATPState) -> dict[str, Any]:
         edited = decision.get("plan") if isinstance(decision, dict) else None
         if isinstance(edited, str) and edited.strip():
             return {"plan": edited, "status": "edited"}
-        problem = (
-            f"the answer {decision!r} is neither True/False nor {{'plan': non-empty text}}"
-        )
+        problem = f"the answer {decision!r} is neither True/False nor {{'plan': non-empty text}}"
         decision = interrupt({**ask, "error": problem})
 
 

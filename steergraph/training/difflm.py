@@ -198,7 +198,8 @@ class DiffLM:
         if n < 1:
             raise InputError(f"n={n}", fix="ask for 1 or more rows")
         gen = torch.Generator().manual_seed(seed)
-        with torch.random.fork_rng(devices=[]):  # seeded, and the caller's RNG untouched
+        devices = list(range(torch.cuda.device_count()))
+        with torch.random.fork_rng(devices=devices):  # seeded; the caller's RNGs untouched
             torch.manual_seed(seed)
             if prior == "diffusion":
                 z = self.prior.sample(n, generator=gen)

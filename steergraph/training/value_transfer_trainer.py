@@ -56,7 +56,6 @@ __all__ = [
 ]
 
 
-
 def value_network_from(base: Any, layers: int = 2, *, zero_head: bool = True) -> Any:
     """A value network initialised from ``base``: its first ``layers`` layers, the same
     embeddings, an untied output layer (zero when ``zero_head``)."""

@@ -153,8 +153,13 @@ def test_an_alignment_is_saved_once_and_refused_for_other_tokenizers(models, tmp
     src.save_pretrained(tmp_path)  # a value network's folder holds its tokenizer
     first = alignment_for(tmp_path, tgt, TEXTS)
     (saved,) = (tmp_path / "alignments").glob("*.safetensors")
-    again = alignment_for(tmp_path, tgt, texts=["never read: the file is used"])
+    stamp = saved.stat().st_mtime_ns
+    again = alignment_for(tmp_path, tgt, TEXTS)  # read back, not built again
+    assert saved.stat().st_mtime_ns == stamp
     assert torch.equal(first.source_ids, again.source_ids) and torch.equal(first.how, again.how)
+    alignment_for(tmp_path, tgt, TEXTS[:1])  # other texts: another alignment, another file
+    assert len(list((tmp_path / "alignments").glob("*.safetensors"))) == 2
+    assert not list((tmp_path / "alignments").glob("*.partial"))
     assert alignment_for(tmp_path, src) is None  # one vocabulary: nothing to align
     with pytest.raises(InputError, match="built for other tokenizers"):
         TokenAlignment.load(saved, tgt, src)

@@ -48,12 +48,11 @@ def test_smollm2_value_network_decodes_gemma3_through_the_alignment(trained, cli
 
     from steergraph.agents.value_transfer.alignment import alignment_for
     from steergraph.agents.value_transfer.evaluate import alignment_coverage
-    from steergraph.data.value_transfer import alignment_texts
     from steergraph.llm.embedded import ensure_converted
 
     folder, rows, _ = trained
     gemma = AutoTokenizer.from_pretrained(ensure_converted("gemma3"))  # what local:gemma3 uses
-    alignment = alignment_for(folder, gemma, alignment_texts(80))  # the CLI reads it below
+    alignment = alignment_for(folder, gemma)  # built from the default texts; the CLI reads it
     assert alignment is not None  # 49,152 tokens vs 262,144
     assert alignment_for(folder, AutoTokenizer.from_pretrained(folder)) is None
     # arithmetic replies are mostly ASCII words and digits: nearly every Gemma token

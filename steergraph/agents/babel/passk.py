@@ -6,7 +6,7 @@ problem's hidden tests in the sandbox (:class:`~steergraph.agents.verify.code.
 CodeTestVerifier`). A tiny model trained for minutes is expected to pass none; the figure
 is there to show when one does.
 
-Example (the canonical solution passes; a cut completion keeps only the function):
+Example (a cut completion keeps only the function's body):
     >>> cut_function("    return a + b\\n\\nprint(add(1, 2))\\n")
     '    return a + b\\n'
 """

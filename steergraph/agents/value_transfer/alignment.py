@@ -16,7 +16,8 @@ byte-to-unicode table as transformers ships it, SentencePiece with ``▁`` as a 
 value network) first maps every target token seen in a corpus to the source token the two
 tokenizers' readings of that corpus align it with most often
 (:mod:`.corpus_alignment`); the rules above map the rest. ``how`` records which rule
-mapped each token; :meth:`TokenAlignment.coverage` counts the exact and corpus ones.
+mapped each token; :meth:`TokenAlignment.coverage` counts the exact ones (and with
+``corpus=True`` the corpus ones too).
 
 :meth:`TokenAlignment.project` moves one row of source-vocabulary logits onto the target
 vocabulary; :meth:`TokenAlignment.translate` reads a target-token sequence with the source
@@ -35,6 +36,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,7 +172,7 @@ class TokenAlignment:
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"source": vocab_fingerprint(self.source_tok),
                 "target": vocab_fingerprint(self.target_tok)}  # fmt: skip
-        partial = path.with_suffix(".partial")
+        partial = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.partial")
         save_file({"source_ids": self.source_ids.contiguous(), "how": self.how.contiguous()},
                   str(partial), metadata=meta)  # fmt: skip
         partial.replace(path)
@@ -222,7 +225,8 @@ def alignment_for(
     vocabulary (then none is needed).
 
     Built once from ``texts`` (default: the value-transfer training demonstrations) and
-    saved under ``value_folder/alignments/``; later calls read the file."""
+    saved under ``value_folder/alignments/`` (named by the target vocabulary and the
+    texts); later calls with the same texts read the file."""
     from transformers import AutoTokenizer
 
     folder = Path(value_folder)
@@ -233,13 +237,15 @@ def alignment_for(
     source_tok = AutoTokenizer.from_pretrained(str(folder))
     if source_tok.get_vocab() == target_tok.get_vocab():
         return None
-    path = folder / "alignments" / f"{vocab_fingerprint(target_tok)}.safetensors"
-    if path.is_file():
-        return TokenAlignment.load(path, source_tok, target_tok)
     if texts is None:
         from steergraph.data.value_transfer import alignment_texts
 
         texts = alignment_texts()
+    texts = list(texts)
+    corpus = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:12]
+    path = folder / "alignments" / f"{vocab_fingerprint(target_tok)}-{corpus}.safetensors"
+    if path.is_file():
+        return TokenAlignment.load(path, source_tok, target_tok)
     alignment = TokenAlignment.from_corpus(source_tok, target_tok, texts)
     alignment.save(path)
     return alignment

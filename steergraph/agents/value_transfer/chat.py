@@ -23,6 +23,7 @@ Example (a tiny model and a value network made from it):
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,9 @@ def with_value_network(llm: Any, folder: str | Path, *, weight: float = 1.0) -> 
         )
     value, meta = load_value_network(folder)
     alignment = value_alignment(folder, meta, llm.tokenizer)
-    base = llm.hf_model.float().eval() if meta["connection"] == "cascade" else None
+    base = None
+    if meta["connection"] == "cascade":  # a float copy: the shared model stays as it is
+        base = copy.deepcopy(llm.hf_model).float().eval()
     proc = ValueLogitsProcessor(value.float(), connection=meta["connection"], weight=weight,
                                 base=base, alignment=alignment)  # fmt: skip
     return llm.model_copy(update={"logits_processors": [*llm.logits_processors, proc]})
@@ -55,15 +58,18 @@ def with_value_network(llm: Any, folder: str | Path, *, weight: float = 1.0) -> 
 def value_alignment(folder: str | Path, meta: dict[str, Any], tokenizer: Any) -> Any:
     """The token alignment from the value network in ``folder`` to ``tokenizer`` (None:
     one vocabulary); a cascade network across vocabularies is refused."""
+    from transformers import AutoTokenizer
+
     from steergraph.agents.value_transfer.alignment import alignment_for
 
-    alignment = alignment_for(folder, tokenizer)
-    if alignment is not None and meta["connection"] != "residual":
-        raise CapabilityError(
-            "a cascade value network cannot run on a model with another vocabulary",
-            fix="train a residual one (--connection residual) for cross-vocabulary targets",
-        )
-    return alignment
+    if meta["connection"] != "residual":  # refused before any alignment is built
+        if AutoTokenizer.from_pretrained(str(folder)).get_vocab() != tokenizer.get_vocab():
+            raise CapabilityError(
+                "a cascade value network cannot run on a model with another vocabulary",
+                fix="train a residual one (--connection residual) for cross-vocabulary targets",
+            )
+        return None
+    return alignment_for(folder, tokenizer)
 
 
 def save_untrained_value(value: Any, tokenizer: Any, folder: str | Path) -> Path:

@@ -115,8 +115,11 @@ class RowLogits:
             return None, 0
         past = copy.deepcopy(self._cache[best])  # the other row may still go on from it
         surplus = past.get_seq_length() - length
-        if surplus > 0:
-            past.crop(-surplus)  # transformers 5: a negative count removes that many
+        try:
+            if surplus > 0:
+                past.crop(-surplus)  # transformers 5: a negative count removes that many
+        except (RuntimeError, ValueError):  # e.g. a full sliding window: recompute instead
+            return None, 0
         return past, length
 
 
@@ -178,7 +181,8 @@ class ValueLogitsProcessor:
                     fix="build a token alignment between the two tokenizers and pass it as "
                     "alignment=",
                 )
-            out[i] += self.weight * v[: out.shape[-1]].to(out.dtype)
+            n = min(v.shape[-1], out.shape[-1])  # models pad their logits past the tokenizer
+            out[i, :n] += self.weight * v[:n].to(out.device, out.dtype)
         return out
 
 
@@ -206,5 +210,5 @@ class ProxyTuningProcessor:
             if self.alignment is not None:
                 delta = self.alignment.project(delta)
             n = min(delta.shape[-1], out.shape[-1])
-            out[i, :n] += self.weight * delta[:n].to(out.dtype)
+            out[i, :n] += self.weight * delta[:n].to(out.device, out.dtype)
         return out

@@ -77,12 +77,12 @@ def completion_nll(
         batch = torch.tensor([ids])
         logits = base(input_ids=batch, use_cache=False).logits.float()
         if value is not None and alignment is not None:
-            logits[0, start - 1 : -1] += aligned_value_logits(value, alignment, row, ids, start)
+            _add(logits[0, start - 1 : -1], aligned_value_logits(value, alignment, row, ids, start))
         elif value is not None:
             logits = logits + value_logits(value, batch, None, logits, connection).float()
         if proxy is not None and alignment is not None:
             tuned, untuned = (aligned_value_logits(m, alignment, row, ids, start) for m in proxy)
-            logits[0, start - 1 : -1] += tuned - untuned
+            _add(logits[0, start - 1 : -1], tuned - untuned)
         elif proxy is not None:
             tuned, untuned = (m(input_ids=batch, use_cache=False).logits.float() for m in proxy)
             logits = logits + tuned - untuned
@@ -91,6 +91,13 @@ def completion_nll(
         total += float(-logp.gather(1, targets.unsqueeze(1)).sum())
         count += len(targets)
     return total / count if count else float("nan")
+
+
+def _add(logits: torch.Tensor, extra: torch.Tensor) -> None:
+    """``logits += extra`` over the columns both have (a model's logits may be padded
+    past its tokenizer's vocabulary, which is what an alignment projects onto)."""
+    n = min(logits.shape[-1], extra.shape[-1])
+    logits[..., :n] += extra[..., :n].to(logits.dtype)
 
 
 def aligned_value_logits(
