@@ -22,4 +22,4 @@ from steergraph.cli import main
 if __name__ == "__main__":
     args = sys.argv[1:]
     sys.argv = [sys.argv[0], "babel", "bench", *args]
-    run_recorded("babel", main, args, results_folder(__file__))
+    run_recorded("babel", main, args, results_folder(__file__), default_model="none")

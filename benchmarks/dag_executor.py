@@ -193,4 +193,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_recorded("dag_executor", main, sys.argv[1:], results_folder(__file__))
+    run_recorded("dag_executor", main, sys.argv[1:], results_folder(__file__), default_model="none")

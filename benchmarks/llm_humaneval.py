@@ -93,6 +93,8 @@ def run_model(name: str, test: list[Any], args: argparse.Namespace) -> dict[str,
             done[problem.id] = row
             if path:
                 with path.open("a") as fh:
+                    if fh.tell() and not path.read_bytes().endswith(b"\n"):
+                        fh.write("\n")  # a line cut by a kill stays apart
                     fh.write(json.dumps(row) + "\n")
     rows = [done[p.id] for p in test]
     summary = humaneval_summary(rows, test)
@@ -127,6 +129,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.limit, args.n = 10, 4
+    if (args.limit is not None and args.limit < 1) or args.n < 1:
+        parser.error("--limit and --n must be 1 or more")
     names = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = [m for m in names if m not in EMBEDDED_MODELS]
     if unknown:
@@ -141,4 +145,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_recorded("llm_humaneval", main, sys.argv[1:], results_folder(__file__))
+    run_recorded("llm_humaneval", main, sys.argv[1:], results_folder(__file__),
+                 default_model="smollm2,qwen-coder-0.5b")  # fmt: skip

@@ -53,6 +53,24 @@ def test_a_failed_run_or_one_without_a_json_line_records_nothing(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_a_benchmark_without_a_model_option_names_its_own(tmp_path):
+    run_recorded("dag", _bench_main(['{"speedup": 2.0}']), [], tmp_path, default_model="none")
+    (path,) = tmp_path.glob("*.json")
+    assert json.loads(path.read_text())["model"] == "none"
+
+
+def test_the_recorder_passes_the_terminal_through(tmp_path):
+    seen = {}
+
+    def main() -> None:
+        seen["isatty"], seen["encoding"] = sys.stdout.isatty(), sys.stdout.encoding
+        print("{}")
+
+    real = sys.stdout
+    run_recorded("demo", main, [], tmp_path)
+    assert seen == {"isatty": real.isatty(), "encoding": getattr(real, "encoding", "utf-8")}
+
+
 def test_the_results_folder_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("STEERGRAPH_RESULTS_DIR", raising=False)
     assert results_folder(str(ROOT / "benchmarks" / "x.py")) == ROOT / "benchmarks" / "results"

@@ -48,13 +48,13 @@ MODEL_OPTIONS = ("--model", "-m", "--models", "--base", "--decoder", "--family")
 MAX_ROWS = 40  # figures per table; nested reports beyond that stay in the JSON files
 
 
-def model_of(args: list[str]) -> str:
+def model_of(args: list[str], default: str | None = None) -> str:
     """The model a benchmark command runs on, as the results page names it.
 
     >>> model_of(["--quick", "--model", "local:qwen-coder-0.5b"])
     'qwen-coder-0.5b'
-    >>> model_of(["--quick"]), model_of(["--model=openai:gpt-x"])
-    ('smollm2', 'openai:gpt-x')
+    >>> model_of(["--quick"]), model_of(["--model=openai:gpt-x"]), model_of([], "none")
+    ('smollm2', 'openai:gpt-x', 'none')
     """
     from steergraph.llm.loading import parse_spec
 
@@ -71,7 +71,7 @@ def model_of(args: list[str]) -> str:
                 except Exception:  # not a model spec we know: keep it as written
                     return value
                 return name if kind.startswith("local") else value
-    return parse_spec("local")[1]
+    return default or parse_spec("local")[1]
 
 
 def results_folder(script: str) -> Path | None:
@@ -104,13 +104,13 @@ def source_state() -> tuple[str | None, bool]:
 
 def record_result(
     folder: Path, bench: str, args: list[str], figures: dict[str, Any], *, seconds: float,
-    source: tuple[str | None, bool] | None = None,
+    source: tuple[str | None, bool] | None = None, default_model: str | None = None,
 ) -> Path:  # fmt: skip
     """Write one run's figures and provenance as a JSON file under ``folder``
     (``source``: the commit and dirtiness when the run started; default: now)."""
     now = datetime.now(UTC).replace(microsecond=0)
     commit, dirty = source or source_state()
-    model = model_of(args)
+    model = model_of(args, default_model)
     kind = "quick" if "--quick" in args else "full"
     record = {
         "bench": bench, "model": model, "kind": kind, "args": args,
@@ -143,39 +143,56 @@ class _Tee(io.TextIOBase):
     def flush(self) -> None:
         self.stream.flush()
 
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", "utf-8")
+
     def final(self) -> str:
         return self._part if self._part.strip() else self.last
 
 
-def run_recorded(bench: str, main: Callable[[], Any], args: list[str], folder: Path | None) -> None:
+def run_recorded(
+    bench: str, main: Callable[[], Any], args: list[str], folder: Path | None,
+    *, default_model: str | None = None,
+) -> None:  # fmt: skip
     """Run ``main`` (a benchmark's entry point, reading ``sys.argv``); when it ends with a
     JSON object on stdout, record it under ``folder`` (None: nothing) and say where on
-    stderr. A failed run records nothing and keeps its exit status."""
+    stderr. A failed run records nothing and ends as it would have. ``default_model``
+    names the model when the arguments do not (``none`` for a benchmark without one)."""
     import time
 
     if folder is None:
         main()
         return
-    tee, started, status = _Tee(sys.stdout), time.perf_counter(), 0
+    tee, started = _Tee(sys.stdout), time.perf_counter()
     source = source_state()  # what the run ran, not what the checkout is when it ends
     sys.stdout = tee
     try:
         main()
     except SystemExit as exc:
-        status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code not in (None, 0):
+            raise
     finally:
         sys.stdout = tee.stream
-    if status == 0:
+    try:
+        figures = json.loads(tee.final())
+    except json.JSONDecodeError:
+        return
+    if isinstance(figures, dict):
+        seconds = time.perf_counter() - started
         try:
-            figures = json.loads(tee.final())
-        except json.JSONDecodeError:
-            figures = None
-        if isinstance(figures, dict):
-            seconds = time.perf_counter() - started
-            path = record_result(folder, bench, args, figures, seconds=seconds, source=source)
-            print(f"result recorded: {path}", file=sys.stderr)
-    if status:
-        raise SystemExit(status)
+            path = record_result(folder, bench, args, figures, seconds=seconds, source=source,
+                                 default_model=default_model)  # fmt: skip
+        except OSError as exc:  # the run's figures are on stdout already: do not lose the run
+            print(f"result not recorded ({exc})", file=sys.stderr)
+            return
+        print(f"result recorded: {path}", file=sys.stderr)
 
 
 def load_results(folder: Path) -> list[dict[str, Any]]:
