@@ -300,6 +300,11 @@ class StageResult:
         return dict(self.curve[-1]["loss"])
 
 
+#: what a stopped stage must share with the run that goes on from its checkpoint
+_RESUME_KEYS = ("max_steps", "mixture", "seed", "seq_len", "per_device_train_batch_size",
+                "learning_rate", "hidden_size", "num_layers", "eval_every")  # fmt: skip
+
+
 def train_stage(
     model: Any | None, tok: Any, streams: TokenStreams, cfg: BabelConfig, *, tokens_before: int = 0
 ) -> StageResult:
@@ -315,12 +320,21 @@ def train_stage(
     trainer = BabelTrainer(model, tok, streams, cfg, tokens_before=tokens_before)
     out = Path(cfg.output_dir)
     last = get_last_checkpoint(str(out)) if cfg.resumable and out.is_dir() else None
+    settings = {k: getattr(cfg, k) for k in _RESUME_KEYS} | {"tokens_before": tokens_before}
     if last is not None:  # a stopped stage: its curve up to the checkpoint, then on from it
+        saved = json.loads((out / "stage_settings.json").read_text())
+        if saved != json.loads(json.dumps(settings)):
+            raise InputError(
+                f"{out} holds a stopped stage run with other settings ({saved})",
+                fix="run it again with the same settings, or delete the folder to start over",
+            )
         step = int(Path(last).name.split("-")[-1])
         kept = [c for c in json.loads((out / "curve.json").read_text()) if c["step"] <= step]
         trainer.curve, trainer.checkpoints = kept, [c["checkpoint"] for c in kept]
         trainer.train(resume_from_checkpoint=last)
     else:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "stage_settings.json").write_text(json.dumps(settings))
         trainer.record(0)
         trainer.train()
     final = out / "final"

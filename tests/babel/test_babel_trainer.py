@@ -166,3 +166,12 @@ def test_a_stage_stopped_part_way_goes_on_from_its_last_checkpoint(
     b = AutoModelForCausalLM.from_pretrained(resumed.final_dir).state_dict()
     assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)  # as if never stopped
     assert not list((tmp_path / "b").glob("checkpoint-*"))
+    # a stopped stage is not continued with other settings
+    cfg_c = _cfg(tmp_path / "c", **kw)
+    monkeypatch.setattr(bt._EvalAndSnapshot, "on_step_end", stop_at_6)
+    with pytest.raises(KeyboardInterrupt), contextlib.redirect_stdout(io.StringIO()):
+        train_stage(new_tiny_llama(tok, cfg_c, seed=1), tok, streams, cfg_c)
+    monkeypatch.setattr(bt._EvalAndSnapshot, "on_step_end", original)
+    other = _cfg(tmp_path / "c", **{**kw, "max_steps": 12})
+    with pytest.raises(InputError, match="other settings"):
+        train_stage(new_tiny_llama(tok, other, seed=1), tok, streams, other)
