@@ -27,14 +27,10 @@ from tqdm.auto import tqdm
 
 from steergraph.agents.verify import CodeTestVerifier
 from steergraph.asyncio_utils import run_sync
+from steergraph.bench.humaneval import humaneval_messages, humaneval_problem, humaneval_summary
 from steergraph.bench.llm import raw_llama
 from steergraph.bench.results import results_folder, run_recorded
-from steergraph.bench.verify import (
-    BenchConfig,
-    humaneval_messages,
-    humaneval_problem,
-    humaneval_summary,
-)
+from steergraph.bench.verify import BenchConfig
 from steergraph.data.verify.humaneval import humaneval_split, load_humaneval
 from steergraph.llm import load_chat_model
 from steergraph.llm.embedded import EMBEDDED_MODELS, embedded_gguf

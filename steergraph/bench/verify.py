@@ -37,6 +37,13 @@ from steergraph.agents.verify import CodeTestVerifier, ExactMatch, Problem, Veri
 from steergraph.agents.verify.search import BestOfN, Greedy, SelfConsistency
 from steergraph.agents.verify.search_base import SearchResult, SearchStrategy
 from steergraph.asyncio_utils import run_sync
+from steergraph.bench.humaneval import (
+    humaneval_eval,
+    humaneval_messages,
+    humaneval_problem,
+    humaneval_summary,
+    rate,
+)
 from steergraph.bench.verify_throughput import bench_sampling, bench_sandbox
 
 __all__ = [
@@ -99,12 +106,6 @@ def select_problems(cfg: BenchConfig) -> tuple[list[Problem], list[Problem]]:
     return train[: cfg.train_limit], test[: cfg.test_limit]
 
 
-def humaneval_messages(problem: Problem) -> list[Any]:
-    from steergraph.data.verify.humaneval import chat_prompt
-
-    return [HumanMessage(chat_prompt(problem))]
-
-
 def _arith_messages(problem: Problem) -> list[Any]:
     return [HumanMessage(f"{ARITH_SYSTEM}\n\n{problem.prompt}")]
 
@@ -124,61 +125,7 @@ async def _search_many(
     return results
 
 
-def _rate(flags: list[bool]) -> float:
-    return round(sum(flags) / len(flags), 4) if flags else 0.0
-
-
 # ---------------------------------------------------------------------- humaneval
-async def humaneval_problem(llm: Any, problem: Problem, cfg: BenchConfig) -> dict[str, bool]:
-    """One test problem's outcomes, each scored by the hidden tests: ``greedy`` (the greedy
-    answer passes), ``best_visible`` (the best-of-n sample the visible tests select passes),
-    ``oracle`` (some sample passes) and ``visible_selected_passes_visible``."""
-    hidden, visible = CodeTestVerifier(tests="hidden"), CodeTestVerifier(tests="visible")
-    greedy = await Greedy(max_new_tokens=cfg.max_new_tokens, messages=humaneval_messages).asearch(
-        llm, problem, hidden
-    )
-    bon = await BestOfN(
-        cfg.n,
-        temperature=cfg.temperature,
-        max_new_tokens=cfg.max_new_tokens,
-        seed=0,
-        messages=humaneval_messages,
-    ).asearch(llm, problem, visible)
-    verdicts = await hidden.averify_many(problem, [c.text for c in bon.candidates])
-    chosen = bon.selected
-    return {
-        "greedy": bool(greedy.candidates[0].verdict.passed),
-        "best_visible": bool(verdicts[bon.best].passed),
-        "oracle": any(bool(v.passed) for v in verdicts),
-        "visible_selected_passes_visible": bool(
-            chosen and chosen.verdict and chosen.verdict.passed
-        ),
-    }
-
-
-def humaneval_summary(outcomes: list[dict[str, bool]], test: list[Problem]) -> dict[str, Any]:
-    """The rates :func:`humaneval_eval` reports, from per-problem outcomes."""
-    return {
-        "greedy_pass1": _rate([o["greedy"] for o in outcomes]),
-        "best_of_n_visible_pass1": _rate([o["best_visible"] for o in outcomes]),
-        "oracle_pass_n": _rate([o["oracle"] for o in outcomes]),
-        "visible_selected_pass_visible": _rate(
-            [o["visible_selected_passes_visible"] for o in outcomes]
-        ),
-        "problems_with_visible_tests": sum(bool(p.tests) for p in test),
-    }
-
-
-async def humaneval_eval(llm: Any, test: list[Problem], cfg: BenchConfig) -> dict[str, Any]:
-    """Greedy pass@1, best-of-n selected by the visible tests, oracle pass@n on ``test``."""
-    from tqdm.auto import tqdm
-
-    outcomes = []
-    for problem in tqdm(test, desc=f"humaneval greedy + best-of-{cfg.n}", unit="problem"):
-        outcomes.append(await humaneval_problem(llm, problem, cfg))
-    return humaneval_summary(outcomes, test)
-
-
 async def _greedy_hidden(llm: Any, test: list[Problem], cfg: BenchConfig, desc: str) -> float:
     results = await _search_many(
         Greedy(max_new_tokens=cfg.max_new_tokens, messages=humaneval_messages),
@@ -187,7 +134,7 @@ async def _greedy_hidden(llm: Any, test: list[Problem], cfg: BenchConfig, desc: 
         CodeTestVerifier(tests="hidden"),
         desc,
     )
-    return _rate([bool(r.candidates[0].verdict.passed) for r in results])
+    return rate([bool(r.candidates[0].verdict.passed) for r in results])
 
 
 def bench_rft(
@@ -278,11 +225,11 @@ async def _arithmetic(llm: Any, cfg: BenchConfig) -> dict[str, Any]:
         oracle.append(any(bool(v.passed) for v in verdicts))
     return {
         "problems": len(problems),
-        "greedy_accuracy": _rate([bool(r.candidates[0].verdict.passed) for r in greedy]),
-        "self_consistency_accuracy": _rate(
+        "greedy_accuracy": rate([bool(r.candidates[0].verdict.passed) for r in greedy]),
+        "self_consistency_accuracy": rate(
             [bool(r.selected and r.selected.verdict and r.selected.verdict.passed) for r in sc]
         ),
-        "oracle_pass_n": _rate(oracle),
+        "oracle_pass_n": rate(oracle),
     }
 
 
