@@ -69,6 +69,8 @@ class ValueTransferContext:
     train: dict[str, Any] = field(default_factory=dict)
     proxy: tuple[str, str] | None = None
     max_length: int = 512
+    #: training demonstrations a cross-vocabulary token alignment is learned from
+    alignment_rows: int = 300
 
 
 class ValueTransferState(TypedDict):
@@ -119,6 +121,7 @@ def evaluate(state: dict[str, Any], runtime: Runtime[ValueTransferContext]) -> d
     """Held-out completion NLL of one target alone, + each value network, + proxy."""
     from steergraph.agents.value_transfer.alignment import alignment_for
     from steergraph.agents.value_transfer.evaluate import alignment_coverage, completion_nll
+    from steergraph.data.value_transfer import alignment_texts
     from steergraph.llm.engines.hf_weights import load_hf_model
     from steergraph.training.recipes import trainable_name
     from steergraph.training.value_transfer_trainer import load_value_network
@@ -131,7 +134,7 @@ def evaluate(state: dict[str, Any], runtime: Runtime[ValueTransferContext]) -> d
     row: dict[str, Any] = {"target": state["target"]}
     for name, folder in state["trained"].items():
         value, meta = load_value_network(folder)
-        alignment = alignment_for(folder, tok)
+        alignment = alignment_for(folder, tok, alignment_texts(ctx.alignment_rows))
         if alignment is not None:
             row["alignment_coverage"] = alignment_coverage(alignment, rows, cap)
             row["alignment_exact_coverage"] = alignment_coverage(alignment, rows, cap, corpus=False)
@@ -143,7 +146,8 @@ def evaluate(state: dict[str, Any], runtime: Runtime[ValueTransferContext]) -> d
                                    connection=meta["connection"], max_length=cap)  # fmt: skip
     if ctx.proxy is not None:
         pair = tuple(load_hf_model(trainable_name(m))[0].float().eval() for m in ctx.proxy)
-        across = alignment_for(trainable_name(ctx.proxy[0]), tok)  # None: one vocabulary
+        across = alignment_for(trainable_name(ctx.proxy[0]), tok,  # None: one vocabulary
+                               alignment_texts(ctx.alignment_rows))  # fmt: skip
         nll["proxy_tuning"] = completion_nll(target, tok, rows, proxy=pair, alignment=across,
                                              max_length=cap)  # fmt: skip
     row["nll"] = {k: None if v is None else round(v, 4) for k, v in nll.items()}

@@ -67,7 +67,7 @@ def test_a_target_with_another_vocabulary_goes_through_the_alignment(tiny_pair, 
     ctx = ValueTransferContext(
         base=str(base), workdir=str(tmp_path / "work"),
         variants={"residual": {"connection": "residual"}, "cascade": {"connection": "cascade"}},
-        train={"max_steps": 2}, proxy=(str(post), str(base)),
+        train={"max_steps": 2}, proxy=(str(post), str(base)), alignment_rows=12,
     )  # fmt: skip
     train_rows, test_rows = rows
     state = {"train_rows": train_rows, "test_rows": test_rows, "targets": [str(tmp_path / "other")]}
