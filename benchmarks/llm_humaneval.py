@@ -78,6 +78,9 @@ def run_model(name: str, test: list[Any], args: argparse.Namespace) -> dict[str,
         raw = raw_llama(embedded_gguf(name))
         if path:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists() and not path.read_bytes().endswith(b"\n"):
+                with path.open("a") as fh:
+                    fh.write("\n")  # a line cut by a kill stays apart from the next record
         for problem in tqdm(todo, desc=f"{name} humaneval", unit="problem"):
             started = time.perf_counter()
             ours = run_sync(humaneval_problem(llm, problem, cfg))
@@ -89,8 +92,6 @@ def run_model(name: str, test: list[Any], args: argparse.Namespace) -> dict[str,
             done[problem.id] = row
             if path:
                 with path.open("a") as fh:
-                    if fh.tell() and not path.read_bytes().endswith(b"\n"):
-                        fh.write("\n")  # a line cut by a kill stays apart
                     fh.write(json.dumps(row) + "\n")
     rows = [done[p.id] for p in test]
     summary = humaneval_summary(rows, test)
