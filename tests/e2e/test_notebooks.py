@@ -47,8 +47,8 @@ SMALL: dict[str, dict[str, object]] = {
         "SC_N": 4,
         "ARITH_TOKENS": 96,
         "LOOP_PROBLEMS": 4,
-        "LOOP_ROUNDS": 2,
-        "COMPARE_PROBLEMS": 2,
+        "LOOP_ROUNDS": 1,
+        "COMPARE_PROBLEMS": 1,
     },
     "delta.ipynb": {"N_EDITS": 2, "N_CALIB": 2, "MAX_LENGTH": 96},
     "caorl.ipynb": {
@@ -57,7 +57,7 @@ SMALL: dict[str, dict[str, object]] = {
         "STEPS": 2,
         "PER_BUCKET": 1,
     },
-    "difflm.ipynb": {"STEPS": 4, "PRIOR_STEPS": 200, "N": 4},
+    "difflm.ipynb": {"STEPS": 4, "PRIOR_STEPS": 200, "N": 2},
     "mole.ipynb": {
         "N_ARTICLES": 3,
         "LLM_ORIGINALS": 1,
