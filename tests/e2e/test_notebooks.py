@@ -50,7 +50,7 @@ SMALL: dict[str, dict[str, object]] = {
         "LOOP_ROUNDS": 1,
         "COMPARE_PROBLEMS": 1,
     },
-    "delta.ipynb": {"N_EDITS": 2, "N_CALIB": 2, "MAX_LENGTH": 96},
+    "delta.ipynb": {"N_EDITS": 1, "N_CALIB": 1, "MAX_LENGTH": 96},
     "caorl.ipynb": {
         "FAMILIES": ("word-count",),
         "ORACLE_SIZE": 2,
@@ -65,7 +65,7 @@ SMALL: dict[str, dict[str, object]] = {
         "MAX_NEW_TOKENS": 64,
         "TEST_ARTICLES": 4,
     },
-    "seg2act.ipynb": {"MAX_SEGMENTS": 14, "TRAIN_DOCS": 3, "TRAIN_STEPS": 3, "TEST_DOCS": 1},
+    "seg2act.ipynb": {"MAX_SEGMENTS": 14, "TRAIN_DOCS": 2, "TRAIN_STEPS": 3, "TEST_DOCS": 1},
     "value_transfer.ipynb": {"TRAIN_ROWS": 8, "STEPS": 3, "TEST_ROWS": 2, "ARITH": 1},
     "structrag.ipynb": {
         "COMPARE_FAMILIES": ["largest_package"],
