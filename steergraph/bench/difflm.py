@@ -8,7 +8,9 @@ and backward, about 4 s for 8 rows of SmolLM2 on 2 cores): the graph of
 same train/test split; the real training rows give the
 machine-learning-efficiency reference. SDV's TVAE and GaussianCopula run as baselines
 only when the optional ``sdv`` package is installed (BUSL-1.1: a benchmark-only extra,
-never a dependency); otherwise their figures are null and the report says so.
+never a dependency); otherwise their figures are null and the report says so. GReaT
+(``be-great``, MIT, in the ``bench`` extra) fine-tunes the same decoder on the rows as
+text (:mod:`.difflm_great`); ``great=None`` leaves it out.
 
 Example:
     >>> cfg = DiffLMBenchConfig.quick()
@@ -24,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from steergraph.bench.difflm_great import GreatSettings, great_available
+
 __all__ = ["DiffLMBenchConfig", "run_difflm_bench", "sdv_baselines"]
 
 
@@ -38,6 +42,7 @@ class DiffLMBenchConfig:
     batch_size: int = 8
     prior_steps: int = 3000
     tvae_epochs: int = 100
+    great: GreatSettings | None = field(default_factory=GreatSettings)  # None: no GReaT
     seed: int = 0
     out: Path = field(default_factory=lambda: Path("difflm-bench"))
     progress: bool = True
@@ -46,7 +51,7 @@ class DiffLMBenchConfig:
     def quick(cls, **overrides: Any) -> DiffLMBenchConfig:
         """Every step at a small size."""
         small = {"tables": ("wage",), "n": 100, "steps": 80, "prior_steps": 1500,
-                 "tvae_epochs": 30}  # fmt: skip
+                 "tvae_epochs": 30, "great": GreatSettings.quick()}  # fmt: skip
         return cls(**{**small, **overrides})
 
 
@@ -78,14 +83,24 @@ def _baselines(cfg: DiffLMBenchConfig, folder: Path, target: str) -> dict[str, A
 
     from steergraph.agents.difflm.evaluate import fidelity, mle_auc
     from steergraph.agents.difflm.schema import TableSchema
+    from steergraph.bench.difflm_great import great_rows
 
     schema = TableSchema.from_dict(json.loads((folder / "model" / "difflm.json").read_text())
                                    ["schema"])  # fmt: skip
     train, test = pd.read_csv(folder / "train.csv"), pd.read_csv(folder / "test.csv")
     results = {}
-    for name, rows in sdv_baselines(train, schema, cfg.n, cfg.tvae_epochs, cfg.seed).items():
-        results[name] = {**fidelity(train, rows, schema),
-                         "mle_auc": mle_auc(rows, test, schema, target, seed=cfg.seed)}  # fmt: skip
+    rows_of = {name: (rows, {}) for name, rows in
+               sdv_baselines(train, schema, cfg.n, cfg.tvae_epochs, cfg.seed).items()}  # fmt: skip
+    great = None if cfg.great is None else great_rows(
+        train, schema, decoder=cfg.decoder, n=cfg.n, settings=cfg.great,
+        workdir=folder / "great", seed=cfg.seed)  # fmt: skip
+    if great is not None:
+        rows_of["great"] = great
+    for name, (rows, counts) in rows_of.items():
+        scored = {} if len(rows) == 0 else {  # nothing kept: no figures, the counts say why
+            **fidelity(train, rows, schema),
+            "mle_auc": mle_auc(rows, test, schema, target, seed=cfg.seed)}  # fmt: skip
+        results[name] = {**counts, **scored}
     return results
 
 
@@ -113,5 +128,6 @@ def run_difflm_bench(cfg: DiffLMBenchConfig) -> dict[str, Any]:
         "config": {**asdict(cfg), "out": str(cfg.out)},
         "tables": tables,
         "sdv_installed": importlib.util.find_spec("sdv") is not None,
+        "great_installed": great_available(),
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -14,6 +14,8 @@ Example:
     >>> line = final_line(run)
     >>> line["mle_auc_synthetic"], line["diffusion_vs_gaussian_prior_mle"], line["mle_auc_tvae"]
     (0.65, 0.05, None)
+    >>> line["mle_auc_great"], line["great_kept"]
+    (None, None)
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
     diffusion = report["synthetic"].get("diffusion", {})
     gaussian = report["synthetic"].get("gaussian", {})
     tvae = report.get("baselines", {}).get("tvae")
+    great = report.get("baselines", {}).get("great")
     a, b = _auc(diffusion), _auc(gaussian)
     return {
         "valid_rate": diffusion.get("valid_rate"),
@@ -43,6 +46,9 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
         "mle_auc_real": _auc(report.get("real")),
         "mle_auc_tvae": _auc(tvae),
         "column_shapes_tvae": (tvae or {}).get("column_shapes"),
+        "mle_auc_great": _auc(great),
+        "column_shapes_great": (great or {}).get("column_shapes"),
+        "great_kept": (great or {}).get("kept"),
         "diffusion_vs_gaussian_prior_mle": round(a - b, 4) if a is not None and b is not None
         else None,
         "dcr_ratio_vs_holdout": diffusion.get("dcr_ratio_vs_holdout"),
@@ -64,8 +70,8 @@ def table_lines(run: dict[str, Any]) -> list[str]:
         rows = {"real": report.get("real", {}), **report["synthetic"],
                 **report.get("baselines", {})}  # fmt: skip
         for source, entry in rows.items():
-            shown = {k: entry.get(k) for k in ("valid_rate", "column_shapes", "pair_trends",
-                                               "dcr_ratio_vs_holdout")}  # fmt: skip
+            shown = {k: entry.get(k) for k in ("valid_rate", "kept", "column_shapes",
+                                               "pair_trends", "dcr_ratio_vs_holdout")}  # fmt: skip
             figures = "  ".join(f"{k} {v}" for k, v in shown.items() if v is not None)
             lines.append(f"{name:10s} {source:16s} AUC {_auc(entry)}  {figures}")
     return lines
@@ -80,7 +86,7 @@ def plot_tables(run: dict[str, Any], path: Path) -> Path:
 
     names = list(run["tables"])
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    sources = ("diffusion", "gaussian", "tvae", "gaussian_copula")
+    sources = ("diffusion", "gaussian", "tvae", "gaussian_copula", "great")
 
     def value(name: str, source: str, key: str) -> float:
         report = run["tables"][name]

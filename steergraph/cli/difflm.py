@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -94,14 +95,16 @@ def bench(
     out: Annotated[Path, typer.Option(help="folder for report.json, plot, models")] = Path(
         "difflm-bench"
     ),
+    great: Annotated[bool, typer.Option(help="also fit GReaT on the same decoder")] = True,
 ) -> None:
-    """DiffLM (diffusion prior vs N(0, I)) vs real rows (and SDV when installed)."""
+    """DiffLM (diffusion prior vs N(0, I)) vs real rows, GReaT (and SDV when installed)."""
     from steergraph.bench.difflm import DiffLMBenchConfig, run_difflm_bench
     from steergraph.bench.difflm_report import final_line, plot_tables, table_lines
     from steergraph.cli.common import report_bench
 
     make = DiffLMBenchConfig.quick if quick else DiffLMBenchConfig
-    run = run_difflm_bench(make(decoder=decoder, out=out))
+    cfg = make(decoder=decoder, out=out)
+    run = run_difflm_bench(cfg if great else replace(cfg, great=None))
     report_bench(
         run, out, "difflm_bench.png", table_lines=table_lines, plot=plot_tables,
         final_line=final_line,
