@@ -1,9 +1,10 @@
 """The DiffLM benchmark: each table fitted, sampled through the diffusion prior and the
 N(0, I) prior, and measured against real held-out rows, in one run.
 
-Per table (default ISLP Wage predicting ``health_ins`` and Carseats predicting
-``Urban``; ``--quick``: Wage alone, 80 VAE steps: each step runs the frozen decoder forward
-and backward, about 4 s for 8 rows of SmolLM2 on 2 cores): the graph of
+Per table (default ISLP Wage predicting ``health_ins``, Carseats predicting ``Urban``
+and the tool data of :mod:`.difflm_tools`, CATP's plan records, predicting ``family``;
+``--quick``: Wage alone, 80 VAE steps: each step runs the frozen decoder forward and
+backward, about 4 s for 8 rows of SmolLM2 on 2 cores): the graph of
 :mod:`steergraph.graphs.difflm` (prepare -> fit -> sample per prior -> evaluate) on the
 same train/test split; the real training rows give the
 machine-learning-efficiency reference. SDV's TVAE and GaussianCopula run as baselines
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from steergraph.bench.difflm_great import GreatSettings, great_available
+from steergraph.bench.difflm_tools import TOOL_TABLE, TOOL_TARGET, write_tool_plan_table
 
 __all__ = ["DiffLMBenchConfig", "run_difflm_bench", "sdv_baselines"]
 
@@ -36,7 +38,7 @@ class DiffLMBenchConfig:
     """Sizes of one run; :meth:`quick` is the <= 15 minute one."""
 
     decoder: str = "local"
-    tables: tuple[str, ...] = ("wage", "carseats")
+    tables: tuple[str, ...] = ("wage", "carseats", TOOL_TABLE)
     n: int = 500
     steps: int = 600
     batch_size: int = 8
@@ -118,8 +120,11 @@ def run_difflm_bench(cfg: DiffLMBenchConfig) -> dict[str, Any]:
             fit={"steps": cfg.steps, "batch_size": cfg.batch_size,
                  "prior_steps": cfg.prior_steps, "seed": cfg.seed},
         )  # fmt: skip
-        out = graph.invoke({"table": name, "out_dir": str(cfg.out / name), "n": cfg.n},
-                           context=ctx)  # fmt: skip
+        state = {"table": name, "out_dir": str(cfg.out / name), "n": cfg.n}
+        if name == TOOL_TABLE:  # tool data: CATP's plan records, built for this run
+            path = write_tool_plan_table(cfg.out / name / "plans.csv")
+            state |= {"table": str(path), "target": TOOL_TARGET}
+        out = graph.invoke(state, context=ctx)
         report = out["report"]
         report["baselines"] = _baselines(cfg, cfg.out / name, report["split"]["target"])
         report["seconds"] = round(time.perf_counter() - t0, 1)

@@ -96,16 +96,45 @@ def bench(
         "difflm-bench"
     ),
     great: Annotated[bool, typer.Option(help="also fit GReaT on the same decoder")] = True,
+    table: Annotated[
+        list[str] | None,
+        typer.Option(help="tables to run (wage, carseats, catp-plans, ...); repeatable"),
+    ] = None,
 ) -> None:
     """DiffLM (diffusion prior vs N(0, I)) vs real rows, GReaT (and SDV when installed)."""
     from steergraph.bench.difflm import DiffLMBenchConfig, run_difflm_bench
     from steergraph.bench.difflm_report import final_line, plot_tables, table_lines
+    from steergraph.bench.difflm_tools import TOOL_TABLE
     from steergraph.cli.common import report_bench
+    from steergraph.data.difflm import TABLES
 
+    known = [*TABLES, TOOL_TABLE]
+    unknown = [t for t in table or [] if t not in known and not Path(t).is_file()]
+    if unknown:
+        raise InputError(f"--table {unknown[0]}", fix=f"name one of {', '.join(known)}")
     make = DiffLMBenchConfig.quick if quick else DiffLMBenchConfig
-    cfg = make(decoder=decoder, out=out)
+    cfg = make(decoder=decoder, out=out, **({"tables": tuple(table)} if table else {}))
     run = run_difflm_bench(cfg if great else replace(cfg, great=None))
     report_bench(
         run, out, "difflm_bench.png", table_lines=table_lines, plot=plot_tables,
         final_line=final_line,
     )  # fmt: skip
+
+
+@difflm_app.command("tool-table")
+def tool_table(
+    out: Annotated[Path, typer.Argument(help="CSV file to write")],
+    level: Annotated[
+        list[int] | None, typer.Option(help="CATP input-size levels 1-4; repeatable")
+    ] = None,
+) -> None:
+    """Write DiffLM's tool data, CATP's enumerated plans, as a CSV (target: family)."""
+    from steergraph.bench.difflm_tools import write_tool_plan_table
+
+    if out.suffix != ".csv":
+        raise InputError(f"{out}", fix="name a .csv file")
+    bad = [lv for lv in level or [] if lv not in (1, 2, 3, 4)]
+    if bad:
+        raise InputError(f"--level {bad[0]}", fix="use levels 1-4")
+    path = write_tool_plan_table(out, levels=tuple(level or (1, 2)))
+    console.print(f"{path}: fit it with `steergraph difflm fit {path}`", highlight=False)
