@@ -50,6 +50,7 @@ class GreatSettings:
     epochs: int = 1
     max_rows: int | None = None  # training rows used (None: all)
     batch_size: int = 8
+    learning_rate: float = 5e-5  # transformers' default, which GReaT keeps
     temperature: float = 0.7
     max_length: int = 160  # tokens per sampled row, prompt included
     sample_batch: int = 32
@@ -130,8 +131,8 @@ def great_rows(
     set_seed(seed)
     model = GReaT(
         _decoder_folder(decoder), experiment_dir=str(workdir), epochs=settings.epochs,
-        batch_size=settings.batch_size, use_cpu=True, save_strategy="no", seed=seed,
-        logging_steps=10,
+        batch_size=settings.batch_size, learning_rate=settings.learning_rate, use_cpu=True,
+        save_strategy="no", seed=seed, logging_steps=10,
     )  # fmt: skip
     model.model = model.model.float()
     model.fit(data)

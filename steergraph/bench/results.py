@@ -225,6 +225,19 @@ def flatten_figures(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]
     return flat
 
 
+def own_figures(figures: dict[str, Any], model: str) -> dict[str, Any]:
+    """Figures with those nested under the run's own model name lifted to the top, so
+    benchmarks that key by model (``{"smollm2": {...}}``) line up side by side.
+
+    >>> own_figures({"n": 8, "smollm2": {"pass1": 0.1}}, "smollm2")
+    {'n': 8, 'pass1': 0.1}
+    """
+    mine = figures.get(model)
+    if not isinstance(mine, dict):
+        return figures
+    return {**{k: v for k, v in figures.items() if k != model}, **mine}
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "null"
@@ -239,7 +252,7 @@ def _table(runs: list[dict[str, Any]]) -> list[str]:
     for run in runs:
         latest[run["model"]] = run
     models = sorted(latest, key=lambda m: (m != "smollm2", m))
-    flat = {m: flatten_figures(latest[m]["figures"]) for m in models}
+    flat = {m: flatten_figures(own_figures(latest[m]["figures"], m)) for m in models}
     keys: list[str] = []
     for m in models:
         keys += [k for k in flat[m] if k not in keys]
