@@ -91,13 +91,19 @@ def test_the_model_is_named_as_the_tiers_name_it():
 
 def test_the_page_puts_the_latest_run_of_each_model_side_by_side(tmp_path):
     record_result(tmp_path, "mole", ["--quick"], {"spearman": 0.21, "f": {"x": 1}}, seconds=5)
-    record_result(tmp_path, "mole", ["--quick", "--model", "local:qwen-coder-0.5b"],
+    record_result(tmp_path, "mole", ["--quick", "--model", "local:qwen-coder-0.5b", "--out", "x"],
                   {"spearman": 0.4}, seconds=9)  # fmt: skip
+    record_result(tmp_path, "he", ["--record", "r"], {"n": 8, "smollm2": {"pass1": 0.1}},
+                  seconds=1)  # fmt: skip
+    record_result(tmp_path, "he", ["--models", "qwen-coder-0.5b"],
+                  {"n": 8, "qwen-coder-0.5b": {"pass1": 0.6}}, seconds=1)  # fmt: skip
     record_result(tmp_path, "mole", [], {"spearman": 0.3}, seconds=60)
     (tmp_path / "broken.json").write_text("{not json")
     records = load_results(tmp_path)
-    assert len(records) == 3
+    assert len(records) == 5
     page = results_page(records)
+    # where a run writes is not what it measures; figures keyed by the run's model line up
+    assert "| pass1 | 0.1 | 0.6 |" in page.split("## he (full)\n")[1]
     quick = page.split("## mole (quick)\n")[1].split("\n## ")[0]
     assert "| figure | smollm2 | qwen-coder-0.5b |" in quick
     assert "| spearman | 0.21 | 0.4 |" in quick

@@ -93,16 +93,20 @@ def _cell(value: Any, col: Any) -> Any:
     return round(number) if col.kind == "integer" else number
 
 
-def keep_seen(rows: Any, schema: Any) -> tuple[Any, int]:
+def keep_seen(rows: Any, schema: Any, reasons: dict[str, int] | None = None) -> tuple[Any, int]:
     """The sampled rows whose every cell is a training category or an in-range number,
-    typed by the schema, and how many rows were rejected."""
+    typed by the schema, and how many rows were rejected; ``reasons`` (when given) counts
+    each rejected row under its first failing column."""
     import pandas as pd
 
     kept = []
     for record in rows.to_dict("records"):
         cells = {c.name: _cell(record.get(c.name), c) for c in schema.columns}
-        if all(v is not None for v in cells.values()):
+        bad = next((name for name, v in cells.items() if v is None), None)
+        if bad is None:
             kept.append(cells)
+        elif reasons is not None:
+            reasons[bad] = reasons.get(bad, 0) + 1
     frame = pd.DataFrame(kept, columns=[c.name for c in schema.columns])
     return frame, len(rows) - len(kept)
 
@@ -140,10 +144,14 @@ def great_rows(
     set_seed(seed)
     sampled = model.sample(n, k=min(n, settings.sample_batch), max_length=settings.max_length,
                            temperature=settings.temperature, device="cpu")  # fmt: skip
-    kept, rejected = keep_seen(sampled, schema)
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    sampled.to_csv(Path(workdir) / "sampled.csv", index=False)  # as GReaT returned them
+    reasons: dict[str, int] = {}
+    kept, rejected = keep_seen(sampled, schema, reasons)
     return kept, {
         "requested": n, "returned": len(sampled), "kept": len(kept),
-        "rejected_unseen": rejected, "train_rows": len(data), "epochs": settings.epochs,
+        "rejected_unseen": rejected, "rejected_by_column": reasons,
+        "train_rows": len(data), "epochs": settings.epochs,
         "fit_seconds": round(fitted, 1),
         "sample_seconds": round(time.perf_counter() - started - fitted, 1),
     }  # fmt: skip

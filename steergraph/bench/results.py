@@ -45,6 +45,8 @@ __all__ = [
 
 # the options a benchmark names its model with, in the order they are looked for
 MODEL_OPTIONS = ("--model", "-m", "--models", "--base", "--decoder", "--family")
+#: options that say where a run writes, not what it measures: left out of a section's name
+OUTPUT_OPTIONS = ("--out", "-o", "--record")
 MAX_ROWS = 40  # figures per table; nested reports beyond that stay in the JSON files
 
 
@@ -290,12 +292,12 @@ def results_page(records: Iterable[dict[str, Any]]) -> str:
 
 
 def _args_without_model(args: list[str]) -> list[str]:
-    out, skip = [], False
+    out, skip, dropped = [], False, MODEL_OPTIONS + OUTPUT_OPTIONS
     for arg in args:
         if skip:
             skip = False
-        elif arg in MODEL_OPTIONS:
+        elif arg in dropped:
             skip = True
-        elif not any(arg.startswith(o + "=") for o in MODEL_OPTIONS):
+        elif not any(arg.startswith(o + "=") for o in dropped):
             out.append(arg)
     return out

@@ -35,7 +35,9 @@ def test_sampled_text_is_typed_and_unseen_values_are_rejected():
             "wage": ["11.25", "99", "12", "13", "14"],
         }
     )
-    kept, rejected = keep_seen(sampled, schema)
+    reasons: dict[str, int] = {}
+    kept, rejected = keep_seen(sampled, schema, reasons)
+    assert reasons == {"wage": 1, "grade": 2, "city": 1}
     # row 2: wage 99 outside [10.5, 33.5]; row 3: grade 7 unseen; row 4: Paris; row 5: "x"
     assert rejected == 4
     assert kept.to_dict("records") == [{"grade": "2", "city": "Rome", "age": 30, "wage": 11.25}]
