@@ -8,11 +8,11 @@ embedded model's transformers folder, or Qwen2.5-Coder's with ``--decoder``) sep
 what the latent-diffusion design buys from what the model knows.
 
 The ``be-great`` package (MIT) does the fitting and sampling; this module is only the glue:
-the decoder's folder, CPU settings, a seed, and the same check DiffLM's rows get (a
-category never seen in training, or a number outside the training range, is counted as
-unseen and rejected by :meth:`TableSchema.check_row`'s rule), so both are measured on the
-rows a user would keep. GReaT's own parse failures are not counted by the package; only
-the rows it returns are.
+the decoder's folder, CPU settings, a seed, and the same reading and check DiffLM's rows
+get (a category never seen in training, a number of the wrong form, or one outside the
+training range is counted as unseen and rejected by the schema's ``Column.read`` and
+``Column.check``), so both are measured on the rows a user would keep. GReaT's own parse
+failures are not counted by the package; only the rows it returns are.
 
 On 2 CPU cores one epoch over ISLP Wage's 2,400 training rows is about 300 optimizer
 steps of the 135M decoder (minutes, not the paper's GPU-hours), so the defaults train one
@@ -34,7 +34,6 @@ Example:
 from __future__ import annotations
 
 import importlib.util
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,22 +74,21 @@ def _decoder_folder(decoder: str) -> str:
 
 
 def _cell(value: Any, col: Any) -> Any:
-    """One sampled cell in the schema's type, or None when it is unseen or unreadable."""
+    """One sampled cell read and checked as DiffLM's rows are (:meth:`Column.read`,
+    :meth:`Column.check`), or None when it is unseen or unreadable. GReaT hands numeric
+    columns back as floats, so a whole ``2006.0`` is read as ``2006``."""
     text = str(value).strip()
-    if col.kind == "categorical":
-        if col.integer_levels:
-            try:
-                text = str(int(float(text)))
-            except ValueError:
-                return None
-        return text if text in col.levels else None
+    if col.kind == "integer" or col.integer_levels:
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        text = str(int(number)) if number.is_integer() else text
     try:
-        number = float(text)
+        typed = col.read(text)
     except ValueError:
         return None
-    if math.isnan(number) or not col.low <= number <= col.high:
-        return None
-    return round(number) if col.kind == "integer" else number
+    return None if col.check(typed) else typed
 
 
 def keep_seen(rows: Any, schema: Any, reasons: dict[str, int] | None = None) -> tuple[Any, int]:

@@ -54,9 +54,8 @@ def tool_plan_table(
         raise InputError(f"no CATP tasks at levels {list(levels)}", fix="use levels 1-4")
     records = []
     for task in tasks:
-        family, level = task.id.rsplit("-L", 1)
         for row in oracle_job(task.id, oracle_size)["rows"]:
-            records.append({"family": family, "level": int(level), "tools": row["node_tools"],
+            records.append({"family": task.family, "level": task.level, "tools": row["node_tools"],
                             "score": round(float(row["score"]), 3)})  # fmt: skip
     width = max(len(r["tools"]) for r in records)
     rows = [

@@ -31,7 +31,7 @@ def test_sampled_text_is_typed_and_unseen_values_are_rejected():
         {
             "grade": ["2.0", "2", "7", "1", "x"],
             "city": [" Rome", "Oslo", "Oslo", "Paris", "Oslo"],
-            "age": ["30.4", "21", "22", "23", "24"],
+            "age": ["30.0", "21", "22", "23", "24"],
             "wage": ["11.25", "99", "12", "13", "14"],
         }
     )
@@ -40,7 +40,10 @@ def test_sampled_text_is_typed_and_unseen_values_are_rejected():
     assert reasons == {"wage": 1, "grade": 2, "city": 1}
     # row 2: wage 99 outside [10.5, 33.5]; row 3: grade 7 unseen; row 4: Paris; row 5: "x"
     assert rejected == 4
-    assert kept.to_dict("records") == [{"grade": "2", "city": "Rome", "age": 30, "wage": 11.25}]
+    # typed as DiffLM's own rows are: a whole-number category reads back as int
+    assert kept.to_dict("records") == [{"grade": 2, "city": "Rome", "age": 30, "wage": 11.25}]
+    # an integer column refuses a fraction, as DiffLM's grammar does
+    assert keep_seen(sampled.assign(age="30.4").head(1), schema)[1] == 1
 
 
 def test_nothing_sampled_keeps_nothing():

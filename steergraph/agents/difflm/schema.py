@@ -80,6 +80,15 @@ class Column:
             return int(text) if self.integer_levels else text
         return int(text) if self.kind == "integer" else float(text)
 
+    def check(self, value: Any) -> str | None:
+        """Why a read value is rejected (a number outside the training range), or None."""
+        if self.kind == "categorical":
+            return None
+        if not (self.low <= value <= self.high) or math.isnan(value):
+            return (f"{self.name} {self.write(value)} outside the training range "
+                    f"[{self.write(self.low)}, {self.write(self.high)}]")  # fmt: skip
+        return None
+
     def terminal(self) -> str:
         """The value's lark rule body."""
         if self.kind == "categorical":
@@ -186,13 +195,7 @@ class TableSchema:
 
     def check_row(self, row: dict[str, Any]) -> str | None:
         """Why a parsed row is rejected (a number outside the training range), or None."""
-        for col in self.columns:
-            if col.kind != "categorical":
-                value = row[col.name]
-                if not (col.low <= value <= col.high) or math.isnan(value):
-                    return (f"{col.name} {col.write(value)} outside the training range "
-                            f"[{col.write(col.low)}, {col.write(col.high)}]")  # fmt: skip
-        return None
+        return next((why for c in self.columns if (why := c.check(row[c.name]))), None)
 
     def grammar(self) -> str:
         """The lark grammar of one row (llguidance's dialect)."""
