@@ -66,11 +66,10 @@ def great_available() -> bool:
 
 
 def _decoder_folder(decoder: str) -> str:
-    from steergraph.llm.embedded import EMBEDDED_MODELS, ensure_converted
+    from steergraph.llm.embedded import model_folder
     from steergraph.training.recipes import trainable_name
 
-    name = trainable_name(decoder)
-    return str(ensure_converted(name)) if name in EMBEDDED_MODELS else name
+    return str(model_folder(trainable_name(decoder)))
 
 
 def _cell(value: Any, col: Any) -> Any:

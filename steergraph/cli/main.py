@@ -134,10 +134,10 @@ def models_export(
     check: Annotated[bool, typer.Option(help="compare with transformers after export")] = True,
 ) -> None:
     """Export a transformers causal LM to GGUF (``model.gguf``) for the llama.cpp engine."""
-    from steergraph.llm.embedded import EMBEDDED_MODELS, ensure_converted
+    from steergraph.llm.embedded import EMBEDDED_MODELS, model_folder
     from steergraph.llm.gguf_export import export_gguf
 
-    folder = ensure_converted(source) if source in EMBEDDED_MODELS else Path(source)
+    folder = model_folder(source)
     if source in EMBEDDED_MODELS and out is None:
         raise InputFileError(
             "exporting an embedded model needs --out (its cache folder is managed)",

@@ -46,6 +46,7 @@ __all__ = [
     "embedded_tokenizer",
     "ensure_converted",
     "get_embedded",
+    "model_folder",
 ]
 
 _DONE_MARKER = "steergraph-converted.json"
@@ -307,6 +308,16 @@ def ensure_converted(name: str = DEFAULT_MODEL, *, force: bool = False) -> Path:
     build_once(f"{name}.hf", lambda: spec.is_converted() and not force,
                lambda: _convert(name, spec, target))  # fmt: skip
     return target
+
+
+def model_folder(name_or_path: str | Path) -> Path:
+    """The transformers folder of an embedded model (converted once) or a folder as given.
+
+    >>> model_folder("/some/trained-model")
+    PosixPath('/some/trained-model')
+    """
+    name = str(name_or_path)
+    return ensure_converted(name) if name in EMBEDDED_MODELS else Path(name)
 
 
 def _convert(name: str, spec: EmbeddedModel, target: Path) -> None:

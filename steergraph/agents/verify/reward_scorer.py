@@ -54,9 +54,9 @@ def sequence_classifier(base: Any) -> tuple[Any, Any]:
     from transformers import AutoTokenizer
 
     if isinstance(base, (str, Path)):
-        from steergraph.llm.embedded import EMBEDDED_MODELS, ensure_converted
+        from steergraph.llm.embedded import model_folder
 
-        folder = ensure_converted(str(base)) if str(base) in EMBEDDED_MODELS else Path(base)
+        folder = model_folder(base)
         if not (Path(folder) / "config.json").is_file():
             raise InputError(
                 f"'{base}' is neither an embedded model nor a model folder",
