@@ -56,9 +56,26 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _code_summary(report: dict[str, Any]) -> dict[str, Any]:
+    diffusion = report["synthetic"].get("diffusion", {})
+    gaussian = report["synthetic"].get("gaussian", {})
+    a, b = diffusion.get("ast_shapes"), gaussian.get("ast_shapes")
+    return {
+        "valid_rate": diffusion.get("valid_rate"),
+        **{k: diffusion.get(k) for k in ("ast_shapes", "length_shapes", "distinct_rate",
+                                         "copy_rate", "dcr_ratio_vs_holdout")},
+        "doctest_pass_rate": (diffusion.get("doctests") or {}).get("pass_rate"),
+        "doctest_pass_rate_real": (report.get("real", {}).get("doctests") or {}).get("pass_rate"),
+        "diffusion_vs_gaussian_prior_ast": round(a - b, 4) if a is not None and b is not None
+        else None,
+        "valid_rate_gaussian_prior": gaussian.get("valid_rate"),
+    }  # fmt: skip
+
+
 def final_line(run: dict[str, Any]) -> dict[str, Any]:
-    """The issue's keys (first table), then each table's."""
-    tables = {name: _summary(report) for name, report in run["tables"].items()}
+    """The issue's keys (first table), then each table's (code: :func:`_code_summary`)."""
+    tables = {name: (_code_summary(report) if "doctests" in report.get("real", {})
+                     else _summary(report)) for name, report in run["tables"].items()}  # fmt: skip
     first = next(iter(tables.values()))
     return {**first, "tables": tables}
 
@@ -71,7 +88,9 @@ def table_lines(run: dict[str, Any]) -> list[str]:
                 **report.get("baselines", {})}  # fmt: skip
         for source, entry in rows.items():
             shown = {k: entry.get(k) for k in ("valid_rate", "kept", "column_shapes",
-                                               "pair_trends", "dcr_ratio_vs_holdout")}  # fmt: skip
+                                               "pair_trends", "ast_shapes", "copy_rate",
+                                               "dcr_ratio_vs_holdout")}  # fmt: skip
+            shown["doctests_pass"] = (entry.get("doctests") or {}).get("pass_rate")
             figures = "  ".join(f"{k} {v}" for k, v in shown.items() if v is not None)
             lines.append(f"{name:10s} {source:16s} AUC {_auc(entry)}  {figures}")
     return lines

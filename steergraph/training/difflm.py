@@ -1,4 +1,5 @@
-"""Fitting DiffLM on a table and sampling synthetic rows from it.
+"""Fitting DiffLM on a table (or on code: a table of one ``code`` column, see
+:mod:`~steergraph.agents.difflm.code_schema`) and sampling synthetic rows from it.
 
 Paper: Zhou et al., 2024, "DiffLM: Controllable Synthetic Data Generation via Diffusion
 Language Models" (anchor: bytedance/DiffLM). :func:`fit_difflm` trains the VAE of
@@ -92,7 +93,7 @@ def fit_difflm(
     import torch
     from tqdm.auto import trange
 
-    from steergraph.agents.difflm.schema import TableSchema
+    from steergraph.agents.difflm.code_schema import infer_schema
     from steergraph.training.difflm_diffusion import LatentDiffusion
     from steergraph.training.difflm_vae import RowVAE
 
@@ -100,7 +101,7 @@ def fit_difflm(
     out = Path(output_dir)
     if out.exists() and any(out.iterdir()):
         raise InputFileError(f"{out} is not empty", fix="give a new folder for the model")
-    schema = TableSchema.infer(table)
+    schema = infer_schema(table)
     rows, dropped = schema.clean(table)
     if len(rows) < 2:
         raise InputError(f"{len(rows)} complete row(s): too few to fit a distribution",
@@ -164,7 +165,7 @@ class DiffLM:
         """A model written by :func:`fit_difflm` (its decoder loaded by name)."""
         import torch
 
-        from steergraph.agents.difflm.schema import TableSchema
+        from steergraph.agents.difflm.code_schema import schema_from_dict
         from steergraph.training.difflm_diffusion import LatentDiffusion
         from steergraph.training.difflm_vae import RowVAE
 
@@ -180,7 +181,7 @@ class DiffLM:
         vae.load_state_dict(torch.load(path / "vae.pt", weights_only=True))
         prior = LatentDiffusion(cfg.latent_dim)
         prior.load_state_dict(torch.load(path / "prior.pt", weights_only=True))
-        return cls(vae.eval(), prior.eval(), TableSchema.from_dict(meta["schema"]), meta)
+        return cls(vae.eval(), prior.eval(), schema_from_dict(meta["schema"]), meta)
 
     def sample(
         self, n: int, *, prior: str = "diffusion", seed: int = 0, batch_size: int = 16,

@@ -50,10 +50,15 @@ def test_bitdelta_file_is_small_and_applies_to_a_working_model(pair, tmp_path):
     assert llm.invoke("What is the Debian package apt used for?").content.strip()
 
 
-def test_models_of_two_families_are_refused_before_anything_is_written(tmp_path):
+def test_models_of_two_families_are_refused_before_anything_is_written(tmp_path, monkeypatch):
     from steergraph.editing import Dare, edit_checkpoint
     from steergraph.errors import EditingError
+    from steergraph.llm import embedded
 
-    with pytest.raises(EditingError, match=r"differ in architecture: base llama/.* post gemma3"):
+    def no_conversion(name):  # the families differ: refused before Gemma is converted
+        raise AssertionError(f"{name} was converted before the refusal")
+
+    monkeypatch.setattr(embedded, "ensure_converted", no_conversion)
+    with pytest.raises(EditingError, match=r"differ in architecture: base llama .* post gemma3"):
         edit_checkpoint("smollm2", "gemma3", Dare(p=0.5), tmp_path / "out", progress=False)
     assert list(tmp_path.iterdir()) == []

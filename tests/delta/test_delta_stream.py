@@ -120,6 +120,9 @@ def test_different_architectures_and_shapes_are_refused(tiny_pair, tmp_path):
     (other / "config.json").write_text(json.dumps(config))
     with pytest.raises(EditingError, match="differ in architecture"):
         edit_checkpoint(base, other, Dare(p=0.5), tmp_path / "o", progress=False)
+    # an embedded model's declared family is checked before it is converted
+    with pytest.raises(EditingError, match=r"base gemma3_text \(embedded gemma3\), post llama"):
+        edit_checkpoint("gemma3", base, Dare(p=0.5), tmp_path / "o", progress=False)
     assert not (tmp_path / "o").exists() and not _leftovers(tmp_path)
 
 

@@ -54,7 +54,8 @@ MAX_LEVELS = 200
 
 @dataclass
 class Column:
-    """One column: ``kind`` categorical / integer / number, with its levels or range."""
+    """One column: ``kind`` categorical / integer / number, with its levels or range (or
+    ``text``: the one column of a code table, see :mod:`.code_schema`)."""
 
     name: str
     kind: str
@@ -66,7 +67,7 @@ class Column:
 
     def write(self, value: Any) -> str:
         """The value as the row text shows it."""
-        if self.kind == "categorical":
+        if self.kind in ("categorical", "text"):
             return str(value)
         if self.kind == "integer":
             return str(int(value))
@@ -74,6 +75,8 @@ class Column:
 
     def read(self, text: str) -> Any:
         """The value of ``text`` (raises ValueError when it is not one)."""
+        if self.kind == "text":
+            return text
         if self.kind == "categorical":
             if text not in self.levels:
                 raise ValueError(f"{self.name}: unknown level {text!r}")
@@ -82,7 +85,7 @@ class Column:
 
     def check(self, value: Any) -> str | None:
         """Why a read value is rejected (a number outside the training range), or None."""
-        if self.kind == "categorical":
+        if self.kind in ("categorical", "text"):
             return None
         if not (self.low <= value <= self.high) or math.isnan(value):
             return (f"{self.name} {self.write(value)} outside the training range "
@@ -122,6 +125,7 @@ class TableSchema:
     """The columns of a table, in order; see the module docstring."""
 
     columns: list[Column]
+    kind = "table"  # a class attribute, not a field (code tables: ``CodeSchema.kind``)
 
     @classmethod
     def infer(cls, df: Any, *, max_int_levels: int = 10, max_decimals: int = 3) -> TableSchema:

