@@ -1,10 +1,10 @@
 """StructRAG on plain folders of records: exact match per question form, three methods.
 
-For each folder size, the folder of dpkg records
-(:func:`~steergraph.data.structrag.folders.dpkg_records`, one file per package) is read
+For each record source and folder size, the folder of dpkg records
+(:func:`~steergraph.data.structrag.folders.dpkg_records`, one file per package) or of
+Python packages' METADATA (:mod:`~steergraph.data.structrag.pyfolders`) is read
 with :func:`~steergraph.agents.structrag.documents.load_documents` as a user's
-``--docs DIR`` would be, and every question of
-:func:`~steergraph.data.structrag.folders.folder_questions` is answered by StructRAG,
+``--docs DIR`` would be, and every question of the source's generator is answered by StructRAG,
 chunk RAG and long context on the same model. Reported: exact match per form and
 overall per method, StructRAG's seconds per question (the distribution), how it routed
 and whether it computed.
@@ -29,13 +29,24 @@ from steergraph.agents.structrag.baselines import chunk_rag_answer, long_context
 from steergraph.agents.structrag.documents import load_documents
 from steergraph.agents.structrag.retrieval import Retriever
 from steergraph.data.structrag.folders import dpkg_records, folder_questions, write_folder
+from steergraph.data.structrag.pyfolders import (
+    python_questions,
+    python_records,
+    write_python_folder,
+)
 from steergraph.data.structrag.scoring import score_answer
+from steergraph.errors import InputError
 from steergraph.graphs.structrag import StructRAGContext, build_structrag_graph
 from steergraph.llm.loading import load_chat_model
 
-__all__ = ["METHODS", "final_folders", "run_folder_suite", "summarize_folders"]
+__all__ = ["METHODS", "SOURCES", "final_folders", "run_folder_suite", "summarize_folders"]
 
 METHODS = ("structrag", "chunk_rag", "long_context")
+#: record sources: (records(n, seed), write(records, folder), questions(records, seed))
+SOURCES: dict[str, tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]] = {
+    "dpkg": (dpkg_records, write_folder, folder_questions),
+    "python": (python_records, write_python_folder, python_questions),
+}
 
 
 def _answer(method: str, llm: Any, question: str, folder: Path, embeddings: Any) -> dict:
@@ -63,6 +74,7 @@ def run_folder_suite(
     model: Any = "local",
     *,
     sizes: Sequence[int] = (70,),
+    sources: Sequence[str] = ("dpkg",),
     seed: int = 0,
     methods: Sequence[str] = METHODS,
     forms: Sequence[str] | None = None,
@@ -70,22 +82,31 @@ def run_folder_suite(
     workdir: str | None = None,
     log: Callable[[str], Any] = print,
 ) -> list[dict[str, Any]]:
-    """One scored row per (folder size, question, method); ``forms``: only those."""
+    """One scored row per (source, folder size, question, method); ``forms``: only those.
+    A size larger than a source holds (Python distributions: a few hundred) is skipped."""
+    unknown = [s for s in sources if s not in SOURCES]
+    if unknown:
+        raise InputError(f"unknown record source {unknown[0]!r}", fix=f"use {', '.join(SOURCES)}")
     llm = load_chat_model(model)
     root = Path(workdir or tempfile.mkdtemp(prefix="structrag-folders-"))
     rows = []
-    for n in sizes:
-        records = dpkg_records(n, seed=seed)
-        folder = write_folder(records, root / f"dpkg-{n}")
-        for q in folder_questions(records, seed=seed):
+    for source, n in ((s, n) for s in sources for n in sizes):
+        make, write, ask = SOURCES[source]
+        try:
+            records = make(n, seed=seed)
+        except InputError as exc:
+            log(f"[{source} {n}] skipped: {exc}")
+            continue
+        folder = write(records, root / f"{source}-{n}")
+        for q in ask(records, seed=seed):
             if forms is not None and q.form not in forms:
                 continue
             for method in methods:
                 got = _answer(method, llm, q.question, folder, embeddings)
                 score = score_answer(got["answer"], q.gold, q.answer_type)
-                rows.append({"records": n, "form": q.form, "method": method,
+                rows.append({"source": source, "records": n, "form": q.form, "method": method,
                              "question": q.question, "gold": q.gold, **got, **score})  # fmt: skip
-                log(f"[{n}] {method:<12} {q.form:<14} em={score['em']:.0f} "
+                log(f"[{source} {n}] {method:<12} {q.form:<14} em={score['em']:.0f} "
                     f"{got['seconds']:6.1f}s {str(got['answer'])[:60]!r}")  # fmt: skip
     return rows
 
@@ -103,6 +124,10 @@ def summarize_folders(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 f: round(statistics.fmean(r["em"] for r in mine if r["form"] == f), 4)
                 for f in forms
             },
+            "per_source": {
+                src: round(statistics.fmean(r["em"] for r in mine if r.get("source") == src), 4)
+                for src in dict.fromkeys(r.get("source") for r in mine)
+            },
             "seconds_median": round(statistics.median(secs), 3),
             "seconds_max": round(max(secs), 3),
             "questions": len(mine),
@@ -119,4 +144,5 @@ def final_folders(summary: dict[str, Any]) -> dict[str, Any]:
         "folders_exact_long_context": get("long_context", "exact"),
         "folders_seconds_per_question": get("structrag", "seconds_median"),
         "folders_per_form": {m: s["per_form"] for m, s in summary.items()},
+        "folders_per_source": {m: s["per_source"] for m, s in summary.items()},
     }

@@ -162,6 +162,9 @@ def structrag_bench(
     folder_sizes: Annotated[
         str, typer.Option(help="folders suite: records per folder (default 70; full: 70,700)")
     ] = "",
+    folder_sources: Annotated[
+        str, typer.Option(help="folders suite: record sources, dpkg and/or python (METADATA)")
+    ] = "dpkg,python",
 ) -> None:
     """StructRAG vs chunk RAG vs long context on Loong-style tasks over real documents, or
     on plain folders of records (``--suite folders``)."""
@@ -169,7 +172,8 @@ def structrag_bench(
         sizes = [int(x) for x in folder_sizes.split(",") if x.strip()] or (
             [70] if quick else [70, 700]
         )
-        _folders_bench(model, sizes, out)
+        sources = [x.strip() for x in folder_sources.split(",") if x.strip()]
+        _folders_bench(model, sizes, sources, out)
         return
     if suite != "tasks":
         raise InputError(f"unknown suite {suite!r}", fix="use --suite tasks or --suite folders")
@@ -195,14 +199,15 @@ def structrag_bench(
     print(json.dumps(final_json(run)))
 
 
-def _folders_bench(model: str, sizes: list[int], out: Path) -> None:
+def _folders_bench(model: str, sizes: list[int], sources: list[str], out: Path) -> None:
     from steergraph.bench.structrag_folders import (
         final_folders,
         run_folder_suite,
         summarize_folders,
     )
 
-    rows = run_folder_suite(model, sizes=sizes, workdir=str(out / "folders"), log=console.print)
+    rows = run_folder_suite(model, sizes=sizes, sources=sources, workdir=str(out / "folders"),
+                            log=console.print)  # fmt: skip
     summary = summarize_folders(rows)
     for method, figures in summary.items():
         forms = "  ".join(f"{f} {v:.2f}" for f, v in figures["per_form"].items())

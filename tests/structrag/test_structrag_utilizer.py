@@ -214,7 +214,8 @@ def test_plan_schemas_offer_the_structures_own_names():
     assert "none" in props["op"]["enum"] and "argmax" in props["op"]["enum"]
     assert "GPL" in props["value"]["enum"]
     g = plan_schema(graph(), "What does tool depend on?").model_json_schema()["properties"]
-    assert g["source"]["enum"][0] == "tool" and g["relation"]["enum"][0] == "depends on"
+    # the one entity the question names is the only source offered
+    assert g["source"]["const"] == "tool" and g["relation"]["enum"][0] == "depends on"
     assert "none" in g["target"]["enum"] and "any" in g["relation"]["enum"]
     c = plan_schema(catalogue(), "parent of quoting?").model_json_schema()["properties"]
     assert c["title"]["enum"][0] == "Quoting"

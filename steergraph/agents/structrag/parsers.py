@@ -37,6 +37,7 @@ from steergraph.agents.structrag.outline import (
     parse_steps,
     preamble,
 )
+from steergraph.agents.structrag.pymeta import canonical, requirement_names
 
 __all__ = [
     "LIST_FIELDS",
@@ -66,6 +67,7 @@ LIST_FIELDS = frozenset(
         "replaces",
         "conflicts",
         "built-using",
+        "requires-dist",
         "see also",
         "see-also",
         "related",
@@ -101,8 +103,9 @@ def parse_records(text: str, *, min_coverage: float = 0.6) -> list[dict[str, str
         for line in lines:
             m = _KEY_LINE.match(line) if not line[0].isspace() else None
             if m:
-                key = m.group(1)
-                rec[key] = (m.group(2) or "").strip()
+                key, value = m.group(1), (m.group(2) or "").strip()
+                # a repeated key (METADATA's Requires-Dist, Classifier) lists its values
+                rec[key] = ", ".join(v for v in (rec.get(key, ""), value) if v)
             elif line[0].isspace() and key is not None:
                 part = line.strip()
                 if part != ".":
@@ -214,7 +217,7 @@ def _union_columns(rows: list[dict[str, str]]) -> list[str]:
 
 # ----------------------------------------------------------------------------- triples
 #: list fields with Debian's relationship syntax (Debian Policy 7.1)
-_DEBIAN_RELATIONS = LIST_FIELDS - {"see also", "see-also", "related"}
+_DEBIAN_RELATIONS = LIST_FIELDS - {"see also", "see-also", "related", "requires-dist"}
 
 
 def _items(value: str, field: str = "") -> list[str]:
@@ -222,6 +225,8 @@ def _items(value: str, field: str = "") -> list[str]:
     field as Debian reads it: the first alternative of each relation)."""
     if field in _DEBIAN_RELATIONS:
         return relation_names(value)
+    if field == "requires-dist":  # PEP 508, as pip reads it
+        return requirement_names(value)
     out = []
     for part in value.split(","):
         first = part.split("|")[0]
@@ -233,6 +238,13 @@ def _items(value: str, field: str = "") -> list[str]:
     return out
 
 
+def _head(rec: dict[str, str], name: str | None) -> str:
+    head = record_name(rec) or name or "document"
+    if any(k.lower() == "metadata-version" for k in rec):  # Python: PEP 503 names
+        return canonical(head)
+    return head
+
+
 def parse_triples(text: str, *, name: str | None = None) -> list[tuple[str, str, str]]:
     """``(head, relation, tail)`` facts the text states in list-valued fields.
 
@@ -240,13 +252,15 @@ def parse_triples(text: str, *, name: str | None = None) -> list[tuple[str, str,
     Recommends, Provides, ...) gives ``(record name, lowercased field, item)`` with
     Debian's relationship fields read by :func:`~.debian.parse_relations` (version
     constraints, ``:any``/architecture qualifiers and ``[arch]``/``<profile>`` lists
-    dropped, ``a | b`` read as ``a``, the alternative apt tries first). ``SEE ALSO`` lines (and the
+    dropped, ``a | b`` read as ``a``, the alternative apt tries first) and Python's
+    ``Requires-Dist`` by :func:`~.pymeta.requirement_names` (PEP 508; a METADATA record's
+    own name normalised as PEP 503 says). ``SEE ALSO`` lines (and the
     lines below such a heading) give ``(name, "see also", item)``. ``name`` is the head
     for facts outside records (default: the record name, else ``"document"``).
     """
     triples: list[tuple[str, str, str]] = []
     for rec in parse_records(text):
-        head = record_name(rec) or name or "document"
+        head = _head(rec, name)
         for key, value in rec.items():
             if key.lower() in LIST_FIELDS:
                 triples += [(head, key.lower(), item) for item in _items(value, key.lower())]

@@ -50,6 +50,7 @@ __all__ = [
     "MAX_VALUE_CHOICES",
     "PLAIN_TABLE_OPS",
     "PLAN_HELP",
+    "named_in",
     "plan_call",
     "plan_messages",
     "plan_schema",
@@ -185,6 +186,25 @@ def rank(
     return [(v, score) for v, score, _, _ in scored]
 
 
+def named_in(values: Sequence[Any], question: str) -> list[str]:
+    """The distinct ``values`` the question names word for word, in the order it names them.
+
+    >>> named_in(["b", "apt", "libc6", "x"], "Which package sits between apt and libc6?")
+    ['apt', 'libc6']
+    >>> named_in(["python", "python-dateutil", "six"], "Does six need python-dateutil?")
+    ['six', 'python-dateutil']
+    """
+    asked, found = normalise(question), {}
+    for value in dict.fromkeys(str(v) for v in values):
+        norm = normalise(value)
+        if norm and (m := re.search(rf"\b{re.escape(norm)}\b", asked)):
+            found[value] = m.span()
+    inside = {v for v, (a, b) in found.items()  # "python" within "python-dateutil"
+              if any(o != v and c <= a and b <= d and d - c > b - a
+                     for o, (c, d) in found.items())}  # fmt: skip
+    return sorted((v for v in found if v not in inside), key=lambda v: found[v][0])
+
+
 def _choices(
     values: Sequence[Any],
     question: str,
@@ -256,12 +276,18 @@ def plan_schema(structure: Any, question: str = "") -> type[BaseModel] | None:
         nodes = [n for t in structure.triples for n in (t.head, t.tail)]
         if not nodes:
             return None
+        named = named_in(nodes, question)
+        # entities the question names are the only sources offered (in the order it names
+        # them); a second one named is the target offered first ("between A and B")
+        source = Literal[tuple(named)] if named else _choices(nodes, question)
+        target = (Literal[(*named[1:], *named[:1], "none")] if len(named) > 1
+                  else _choices(nodes, question, "none"))  # fmt: skip
         return create_model(
             "GraphPlan",
             op=(_ops(question_ops(question, "graph") or GRAPH_OPS), ...),
-            source=(_choices(nodes, question), ...),
+            source=(source, ...),
             relation=(_choices([t.relation for t in structure.triples], question, "any"), ...),
-            target=(_choices(nodes, question, "none"), ...),
+            target=(target, ...),
         )
     if isinstance(structure, Algorithm):
         if not structure.steps:

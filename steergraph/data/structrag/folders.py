@@ -34,7 +34,15 @@ from steergraph.agents.structrag.debian import relation_names
 from steergraph.data.structrag.corpus import dpkg_stanzas
 from steergraph.errors import InputError
 
-__all__ = ["FORMS", "FolderQuestion", "dpkg_records", "folder_questions", "write_folder"]
+__all__ = [
+    "FORMS",
+    "FolderQuestion",
+    "chain_questions",
+    "dpkg_records",
+    "extreme_questions",
+    "folder_questions",
+    "write_folder",
+]
 
 STATUS = Path("/var/lib/dpkg/status")
 _KEEP = ("Package", "Version", "Section", "Priority", "Installed-Size", "Maintainer",
@@ -104,8 +112,9 @@ def _graph(records: list[dict[str, str]]) -> nx.DiGraph:
     return g
 
 
-def _extremes(records: list[dict[str, str]]) -> list[FolderQuestion]:
-    size = {r["Package"]: int(r.get("Installed-Size") or 0) for r in records}
+def extreme_questions(records: list[dict[str, str]], name: str = "Package") -> list[FolderQuestion]:
+    """Largest, smallest and total ``Installed-Size`` (records named by field ``name``)."""
+    size = {r[name]: int(r.get("Installed-Size") or 0) for r in records}
     top, low = max(size.values()), min(size.values())
     qs = [
         FolderQuestion(
@@ -153,8 +162,8 @@ def _lookups(records: list[dict[str, str]], rng: random.Random) -> list[FolderQu
     ]  # fmt: skip
 
 
-def _chains(records: list[dict[str, str]], rng: random.Random) -> list[FolderQuestion]:
-    g = _graph(records)
+def chain_questions(g: nx.DiGraph, rng: random.Random) -> list[FolderQuestion]:
+    """Questions on a dependency graph: the package between two others, closure size."""
     qs = []
     pairs = {(a, c) for a in g for b in g.successors(a) for c in g.successors(b)
              if c != a and not g.has_edge(a, c)}  # fmt: skip
@@ -180,5 +189,5 @@ def folder_questions(records: list[dict[str, str]], *, seed: int = 0) -> list[Fo
     if not records:
         raise InputError("no records to ask about", fix="pass dpkg_records(n)")
     rng = random.Random(seed)
-    return [*_extremes(records), *_counts(records, rng), *_lookups(records, rng),
-            *_chains(records, rng)]  # fmt: skip
+    return [*extreme_questions(records), *_counts(records, rng), *_lookups(records, rng),
+            *chain_questions(_graph(records), rng)]  # fmt: skip
