@@ -91,7 +91,8 @@ def test_the_model_is_named_as_the_tiers_name_it():
 
 def test_the_page_puts_the_latest_run_of_each_model_side_by_side(tmp_path):
     record_result(tmp_path, "mole", ["--quick"], {"spearman": 0.21, "f": {"x": 1}}, seconds=5)
-    record_result(tmp_path, "mole", ["--quick", "--model", "local:qwen-coder-0.5b", "--out", "x"],
+    record_result(tmp_path, "mole", ["--quick", "--model", "local:qwen-coder-0.5b", "--out", "x",
+                                     "--judge", "local:qwen-coder-0.5b"],
                   {"spearman": 0.4}, seconds=9)  # fmt: skip
     record_result(tmp_path, "he", ["--record", "r"], {"n": 8, "smollm2": {"pass1": 0.1}},
                   seconds=1)  # fmt: skip

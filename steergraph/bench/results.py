@@ -47,6 +47,9 @@ __all__ = [
 MODEL_OPTIONS = ("--model", "-m", "--models", "--base", "--decoder", "--family")
 #: options that say where a run writes, not what it measures: left out of a section's name
 OUTPUT_OPTIONS = ("--out", "-o", "--record")
+#: models that accompany the run's model (MOLE's LLM judge): part of its column, left out
+#: of a section's name (each run's full command is listed under its table)
+COMPANION_OPTIONS = ("--judge",)
 MAX_ROWS = 40  # figures per table; nested reports beyond that stay in the JSON files
 
 
@@ -292,7 +295,7 @@ def results_page(records: Iterable[dict[str, Any]]) -> str:
 
 
 def _args_without_model(args: list[str]) -> list[str]:
-    out, skip, dropped = [], False, MODEL_OPTIONS + OUTPUT_OPTIONS
+    out, skip, dropped = [], False, MODEL_OPTIONS + OUTPUT_OPTIONS + COMPANION_OPTIONS
     for arg in args:
         if skip:
             skip = False
