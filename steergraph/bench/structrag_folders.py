@@ -28,7 +28,12 @@ from typing import Any
 from steergraph.agents.structrag.baselines import chunk_rag_answer, long_context_answer
 from steergraph.agents.structrag.documents import load_documents
 from steergraph.agents.structrag.retrieval import Retriever
-from steergraph.data.structrag.folders import dpkg_records, folder_questions, write_folder
+from steergraph.data.structrag.folders import (
+    archive_list,
+    dpkg_records,
+    folder_questions,
+    write_folder,
+)
 from steergraph.data.structrag.pyfolders import (
     python_questions,
     python_records,
@@ -45,6 +50,11 @@ METHODS = ("structrag", "chunk_rag", "long_context")
 #: record sources: (records(n, seed), write(records, folder), questions(records, seed))
 SOURCES: dict[str, tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]] = {
     "dpkg": (dpkg_records, write_folder, folder_questions),
+    "apt": (
+        lambda n, seed: dpkg_records(n, seed=seed, status=archive_list()),
+        write_folder,
+        folder_questions,
+    ),
     "python": (python_records, write_python_folder, python_questions),
 }
 

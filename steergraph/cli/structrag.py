@@ -163,7 +163,11 @@ def structrag_bench(
         str, typer.Option(help="folders suite: records per folder (default 70; full: 70,700)")
     ] = "",
     folder_sources: Annotated[
-        str, typer.Option(help="folders suite: record sources, dpkg and/or python (METADATA)")
+        str,
+        typer.Option(
+            help="folders suite: record sources: dpkg (installed), apt (the "
+            "archive's list, for 7,000 records), python (METADATA)"
+        ),
     ] = "dpkg,python",
 ) -> None:
     """StructRAG vs chunk RAG vs long context on Loong-style tasks over real documents, or

@@ -91,3 +91,16 @@ def test_structrag_on_a_folder_of_records_on_the_embedded_model(tmp_path):
     summary = summarize_folders(rows)["structrag"]
     print(summary)
     assert summary["questions"] == len(forms)
+
+
+def test_the_archive_list_gives_folders_larger_than_the_installed_set():
+    from steergraph.data.structrag.folders import archive_list
+
+    try:
+        packages = archive_list()
+    except InputError as exc:  # a machine where apt-get update never ran
+        pytest.skip(str(exc))
+    records = dpkg_records(2000, seed=0, status=packages)  # more than are installed here
+    assert len({r["Package"] for r in records}) == 2000
+    questions = {q.form for q in folder_questions(records, seed=0)}
+    assert {"largest", "between", "closure"} <= questions

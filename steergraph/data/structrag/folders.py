@@ -4,7 +4,9 @@ The StructRAG evaluation on plain folders (issue 18), apart from the benchmark's
 committed corpus: the packages installed on this machine, read from dpkg's status
 database (``/var/lib/dpkg/status``), one record per file (the fields a user reads:
 Package, Version, Section, Priority, Installed-Size, Maintainer, Pre-Depends, Depends,
-the description's first line). :func:`dpkg_records` picks ``n`` packages closed under
+the description's first line), or, for folders larger than a machine's installed set
+(7,000 records), apt's list of the archive's packages (:func:`archive_list`).
+:func:`dpkg_records` picks ``n`` packages closed under
 dependencies as far as ``n`` allows (chains for the graph questions), seeded;
 :func:`folder_questions` asks every question form StructRAG exists for, each with a gold
 answer computed from the records: largest / smallest by Installed-Size, the total, how
@@ -24,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import random
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -37,6 +40,7 @@ from steergraph.errors import InputError
 __all__ = [
     "FORMS",
     "FolderQuestion",
+    "archive_list",
     "chain_questions",
     "dpkg_records",
     "extreme_questions",
@@ -45,6 +49,7 @@ __all__ = [
 ]
 
 STATUS = Path("/var/lib/dpkg/status")
+APT_LISTS = Path("/var/lib/apt/lists")
 _KEEP = ("Package", "Version", "Section", "Priority", "Installed-Size", "Maintainer",
          "Pre-Depends", "Depends", "Description")  # fmt: skip
 FORMS = ("largest", "smallest", "total", "count_section", "count_priority", "most_section",
@@ -64,18 +69,40 @@ def _deps(record: dict[str, str]) -> list[str]:
     return relation_names(", ".join(record.get(f, "") for f in ("Pre-Depends", "Depends")))
 
 
-def dpkg_records(n: int, *, seed: int = 0, status: Path = STATUS) -> list[dict[str, str]]:
-    """``n`` installed packages' records: from seeded starting packages, each followed by
-    its (installed) dependencies, breadth first, until ``n`` are taken."""
+def _read_list(path: Path) -> str:
+    """A dpkg status file or an apt package list (lz4-compressed as apt keeps them)."""
+    if path.suffix != ".lz4":
+        return path.read_text(errors="replace")
+    try:
+        done = subprocess.run(["lz4cat", str(path)], capture_output=True, check=True,
+                              timeout=300)  # fmt: skip
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise InputError(f"cannot decompress {path}: {exc}", fix="apt-get install lz4") from None
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+def archive_list() -> Path:
+    """apt's list of the archive's packages (``apt-get update`` writes it)."""
+    found = sorted(APT_LISTS.glob("*_binary-*_Packages*")) if APT_LISTS.is_dir() else []
+    if not found:
+        raise InputError(f"no apt package list in {APT_LISTS}", fix="run apt-get update")
+    return found[0]
+
+
+def dpkg_records(n: int, *, seed: int = 0, status: Path | None = STATUS) -> list[dict[str, str]]:
+    """``n`` packages' records: from seeded starting packages, each followed by its
+    dependencies, breadth first, until ``n`` are taken. ``status``: dpkg's database (the
+    installed packages), or an apt package list (:func:`archive_list`, every package of
+    the archive: enough for 7,000-record folders)."""
     if n < 1:
         raise InputError(f"a folder needs at least one record, got n={n}", fix="use n >= 1")
-    if not Path(status).is_file():
+    if status is None or not Path(status).is_file():
         raise InputError(f"no dpkg status database at {status}", fix="run on a Debian system")
-    stanzas = dpkg_stanzas(Path(status).read_text(errors="replace"))
+    stanzas = dpkg_stanzas(_read_list(Path(status)))
     by_name = {
         f["Package"]: {k: f[k].split("\n")[0].strip() for k in _KEEP if f.get(k)}
         for f in stanzas
-        if "installed" in f.get("Status", "")
+        if "installed" in f.get("Status", "installed")  # a package list has no Status
     }  # a field's first line: no continuation lines (long descriptions)
     if len(by_name) < n:
         raise InputError(
