@@ -96,10 +96,13 @@ def bench(
         "difflm-bench"
     ),
     great: Annotated[bool, typer.Option(help="also fit GReaT on the same decoder")] = True,
+    n: Annotated[int | None, typer.Option(help="rows per prior (default 500; quick: 100)")] = None,
+    steps: Annotated[int | None, typer.Option(help="VAE steps (default 600; --quick: 80)")] = None,
     table: Annotated[
         list[str] | None,
-        typer.Option(help="tables to run (wage, carseats, catp-plans, humaneval-code, ...); "
-                    "repeatable"),
+        typer.Option(
+            help="tables to run (wage, carseats, catp-plans, humaneval-code, ...); repeatable"
+        ),
     ] = None,
 ) -> None:
     """DiffLM (diffusion prior vs N(0, I)) vs real rows, GReaT (and SDV when installed)."""
@@ -114,7 +117,10 @@ def bench(
     if unknown:
         raise InputError(f"--table {unknown[0]}", fix=f"name one of {', '.join(known)}")
     make = DiffLMBenchConfig.quick if quick else DiffLMBenchConfig
-    cfg = make(decoder=decoder, out=out, **({"tables": tuple(table)} if table else {}))
+    sizes = {k: v for k, v in (("n", n), ("steps", steps)) if v is not None}
+    if any(v < 1 for v in sizes.values()):
+        raise InputError(f"--n/--steps {sizes}", fix="use positive sizes")
+    cfg = make(decoder=decoder, out=out, **sizes, **({"tables": tuple(table)} if table else {}))
     run = run_difflm_bench(cfg if great else replace(cfg, great=None))
     report_bench(
         run, out, "difflm_bench.png", table_lines=table_lines, plot=plot_tables,
