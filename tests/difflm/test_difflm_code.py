@@ -50,9 +50,7 @@ def test_schema_keeps_functions_counts_the_rest_and_round_trips():
     assert isinstance(schema_from_dict(infer_schema(table).to_dict()), TableSchema)
 
 
-@pytest.mark.parametrize(
-    "text", ["def f(:\n    pass", "x = 1", "", "def f():\n    return '\x00'"[:-3] + "\x00"]
-)
+@pytest.mark.parametrize("text", ["def f(:\n    pass", "x = 1", "", "def f():\n    return 1\x00"])
 def test_text_that_is_not_a_function_does_not_parse(text):
     with pytest.raises(ValueError):
         CodeSchema(2, 40).parse(text)

@@ -36,6 +36,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
+from steergraph.agents.difflm.code_schema import function_names
 from steergraph.errors import InputError
 
 __all__ = ["code_dcr_ratio", "code_fidelity", "code_figures", "doctest_pass_rate", "novelty"]
@@ -111,11 +112,11 @@ def code_dcr_ratio(synthetic: Sequence[str], train: Sequence[str],
 
 
 def _entry_point(text: str) -> str | None:
+    """The last top-level function, as HumanEval's entry point is (None: none parses)."""
     try:
-        defs = [n.name for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)]
-    except (SyntaxError, ValueError):
+        return function_names(text)[-1]
+    except ValueError:
         return None
-    return defs[-1] if defs else None
 
 
 def doctest_pass_rate(texts: Sequence[str], *, sandbox: Any = None) -> dict[str, Any]:

@@ -37,19 +37,20 @@ Example:
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from steergraph.agents.difflm.schema import Column, TableSchema
 from steergraph.errors import InputError
 
-__all__ = ["CODE_COLUMN", "CodeSchema", "infer_schema", "schema_from_dict"]
+__all__ = ["CODE_COLUMN", "CodeSchema", "function_names", "infer_schema", "schema_from_dict"]
 
 #: the one column of a code table
 CODE_COLUMN = "code"
 
 
-def _functions(text: str) -> list[str]:
+def function_names(text: str) -> list[str]:
     """The names of the top-level functions ``text`` defines (raises ValueError)."""
     try:
         tree = ast.parse(text)
@@ -101,7 +102,7 @@ class CodeSchema:
     def parse(self, text: str) -> dict[str, Any]:
         """``{"code": text}`` when it parses and defines a function (else ValueError)."""
         code = text.strip()
-        _functions(code)
+        function_names(code)
         return {CODE_COLUMN: code}
 
     def check_row(self, row: dict[str, Any]) -> str | None:
@@ -127,7 +128,7 @@ class CodeSchema:
 
 def _parses(text: str) -> bool:
     try:
-        _functions(text)
+        function_names(text)
     except ValueError:
         return False
     return text.startswith("def ")
@@ -135,10 +136,8 @@ def _parses(text: str) -> bool:
 
 def _from_def(text: str) -> str:
     """The source from its first top-level ``def`` on (imports and the like dropped)."""
-    at = text.find("def ")
-    while at > 0 and text[at - 1] != "\n":
-        at = text.find("\ndef ", at) + 1 or -1
-    return text[at:].strip() if at >= 0 else text.strip()
+    m = re.search(r"^def ", text, re.M)
+    return text[m.start() :].strip() if m else text.strip()
 
 
 def infer_schema(df: Any) -> TableSchema | CodeSchema:

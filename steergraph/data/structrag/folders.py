@@ -28,6 +28,7 @@ from __future__ import annotations
 import random
 import subprocess
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
@@ -42,6 +43,7 @@ __all__ = [
     "FolderQuestion",
     "archive_list",
     "chain_questions",
+    "closed_sample",
     "dpkg_records",
     "extreme_questions",
     "folder_questions",
@@ -104,13 +106,24 @@ def dpkg_records(n: int, *, seed: int = 0, status: Path | None = STATUS) -> list
         for f in stanzas
         if "installed" in f.get("Status", "installed")  # a package list has no Status
     }  # a field's first line: no continuation lines (long descriptions)
+    return closed_sample(by_name, n, _deps, seed=seed, what="packages are installed")
+
+
+def closed_sample(
+    by_name: dict[str, dict[str, str]],
+    n: int,
+    deps: Callable[[dict[str, str]], list[str]],
+    *,
+    seed: int = 0,
+    what: str = "records exist",
+) -> list[dict[str, str]]:
+    """``n`` of the records: seeded starts (those with the most dependencies first), each
+    followed by its dependencies among the records, breadth first, until ``n`` are taken."""
     if len(by_name) < n:
-        raise InputError(
-            f"only {len(by_name)} packages are installed, {n} were asked for",
-            fix=f"use n <= {len(by_name)}",
-        )
+        raise InputError(f"only {len(by_name)} {what}, {n} were asked for",
+                         fix=f"use n <= {len(by_name)}")  # fmt: skip
     rng = random.Random(seed)
-    starts = sorted(by_name, key=lambda p: (-len(_deps(by_name[p])), p))[: max(n, 8)]
+    starts = sorted(by_name, key=lambda p: (-len(deps(by_name[p])), p))[: max(n, 8)]
     rng.shuffle(starts)
     taken: dict[str, None] = {}
     queue = list(starts)
@@ -119,7 +132,7 @@ def dpkg_records(n: int, *, seed: int = 0, status: Path | None = STATUS) -> list
         if name in taken or name not in by_name:
             continue
         taken[name] = None
-        queue[:0] = [d for d in _deps(by_name[name]) if d in by_name and d not in taken]
+        queue[:0] = [d for d in deps(by_name[name]) if d in by_name and d not in taken]
     return [by_name[name] for name in taken]
 
 

@@ -31,7 +31,12 @@ from pathlib import Path
 import networkx as nx
 
 from steergraph.agents.structrag.pymeta import canonical, requirement_names
-from steergraph.data.structrag.folders import FolderQuestion, chain_questions, extreme_questions
+from steergraph.data.structrag.folders import (
+    FolderQuestion,
+    chain_questions,
+    closed_sample,
+    extreme_questions,
+)
 from steergraph.errors import InputError
 
 __all__ = ["python_questions", "python_records", "write_python_folder"]
@@ -65,21 +70,8 @@ def python_records(n: int, *, seed: int = 0) -> list[dict[str, str]]:
         name = dist.metadata.get("Name")
         if name and canonical(name) not in by_name:
             by_name[canonical(name)] = _record(dist)
-    if len(by_name) < n:
-        raise InputError(f"only {len(by_name)} Python distributions are installed, {n} "
-                         "were asked for", fix=f"use n <= {len(by_name)}")  # fmt: skip
-    rng = random.Random(seed)
-    starts = sorted(by_name, key=lambda p: (-len(_requires(by_name[p])), p))[: max(n, 8)]
-    rng.shuffle(starts)
-    taken: dict[str, None] = {}
-    queue = list(starts)
-    while len(taken) < n:
-        name = queue.pop(0) if queue else rng.choice(sorted(set(by_name) - set(taken)))
-        if name in taken or name not in by_name:
-            continue
-        taken[name] = None
-        queue[:0] = [d for d in _requires(by_name[name]) if d in by_name and d not in taken]
-    return [by_name[name] for name in taken]
+    return closed_sample(by_name, n, _requires, seed=seed,
+                         what="Python distributions are installed")  # fmt: skip
 
 
 def write_python_folder(records: list[dict[str, str]], out: Path) -> Path:
