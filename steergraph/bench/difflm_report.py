@@ -74,7 +74,7 @@ def _code_summary(report: dict[str, Any]) -> dict[str, Any]:
 
 def final_line(run: dict[str, Any]) -> dict[str, Any]:
     """The issue's keys (first table), then each table's (code: :func:`_code_summary`)."""
-    tables = {name: (_code_summary(report) if "doctests" in report.get("real", {})
+    tables = {name: (_code_summary(report) if report.get("kind") == "code"
                      else _summary(report)) for name, report in run["tables"].items()}  # fmt: skip
     first = next(iter(tables.values()))
     return {**first, "tables": tables}

@@ -177,7 +177,7 @@ def evaluate(state: DiffLMState, runtime: Runtime[DiffLMContext]) -> dict[str, A
     train, test = pd.read_csv(out / "train.csv"), pd.read_csv(out / "test.csv")
     target = state["split"]["target"]
     code = schema.kind == "code"  # a column of source text: the measures of code_eval
-    report: dict[str, Any] = {"split": state["split"], "synthetic": {}}
+    report: dict[str, Any] = {"kind": schema.kind, "split": state["split"], "synthetic": {}}
     if code:
         report["real"] = {"doctests": doctest_pass_rate(test[CODE_COLUMN])}
     elif target is not None:

@@ -110,7 +110,8 @@ def test_graph_fits_samples_and_measures_code_on_a_tiny_decoder(tmp_path):
         context=DiffLMContext(decoder=tiny_causal_lm(), fit={"steps": 2, "prior_steps": 5}),
     )
     report = out["report"]
-    assert report["split"]["target"] is None and report["split"]["train"] == 10
+    assert report["kind"] == "code" and report["split"]["target"] is None
+    assert report["split"]["train"] == 10
     assert report["real"]["doctests"]["with_examples"] >= 0.0
     for prior in ("diffusion", "gaussian"):
         counts = report["synthetic"][prior]["counts"]
@@ -130,7 +131,8 @@ def test_the_benchmark_line_reports_code_with_its_own_figures():
 
     real = {"doctests": {"pass_rate": 1.0, "with_examples": 0.95}}
     synthetic = {"diffusion": entry(0.8), "gaussian": entry(0.7)}
-    run = {"tables": {"humaneval-code": {"real": real, "synthetic": synthetic, "baselines": {}}}}
+    code = {"kind": "code", "real": real, "synthetic": synthetic, "baselines": {}}
+    run = {"tables": {"humaneval-code": code}}
     line = final_line(run)
     assert line["diffusion_vs_gaussian_prior_ast"] == 0.1 and line["doctest_pass_rate"] == 0.25
     assert line["doctest_pass_rate_real"] == 1.0 and "mle_auc_synthetic" not in line
