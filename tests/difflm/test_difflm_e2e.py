@@ -34,8 +34,8 @@ def test_the_vae_learns_through_the_frozen_smollm2(fitted):
 
 def test_rows_through_the_diffusion_prior_parse_and_keep_the_schema(fitted):
     model, _ = fitted
-    rows, report = model.sample(6, prior="diffusion", seed=0)
-    assert report["parsed"] == 6 and report["unparsed"] == 0
+    rows, report = model.sample(4, prior="diffusion", seed=0)
+    assert report["parsed"] == 4 and report["unparsed"] == 0
     levels = {c.name: set(c.levels) for c in model.schema.columns if c.kind == "categorical"}
     for row in rows:
         assert str(row["education"]) in levels["education"]

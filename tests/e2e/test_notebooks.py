@@ -31,7 +31,7 @@ SMALL: dict[str, dict[str, object]] = {
         "BATCH": 8,
     },
     "sso.ipynb": {
-        "N_QUERIES": 4,
+        "N_QUERIES": 3,
         "MAX_NEW_TOKENS": 32,
         "TRAIN_STEPS": 1,
         "LOOP_QUERIES": 2,
@@ -108,7 +108,15 @@ CHECKS: dict[str, list[Check]] = {
         (r"rouge_l +\{", None),
     ],
     "sso.ipynb": [
-        (r"(\d+) replies in [\d.]+ s", lambda m: int(m.group(1)) == 3 * 4),
+        # the policy chose features for every query (constrained to the library's names)
+        (r"(?m)^\{'[^\n]*\}$", lambda m: sum(map(int, re.findall(r": (\d+)", m.group(0)))) == 3),
+        (r"(\d+) replies in [\d.]+ s", lambda m: int(m.group(1)) == 3 * 3),
+        # mean token log-probs of real replies are finite and negative
+        (
+            r"under the plain prompt: (-?[\d.]+) to (-?[\d.]+)",
+            lambda m: -30 < _num(m, 1) <= _num(m, 2) < 0,
+        ),
+        (r"every kept y\+ is likeliest under its own principle: True", None),
         (r"kept (\d+) of (\d+) \| trained", lambda m: int(m.group(1)) <= int(m.group(2))),
         (r"'instructed'", None),
     ],
