@@ -69,8 +69,8 @@ SMALL: dict[str, dict[str, object]] = {
     "value_transfer.ipynb": {"TRAIN_ROWS": 8, "STEPS": 3, "TEST_ROWS": 2, "ARITH": 1},
     "structrag.ipynb": {
         "COMPARE_FAMILIES": ["largest_package"],
-        # one family: table beats chunk on it, so there is a pair to train on (the full
-        # two-family router run is tests/structrag/test_structrag_e2e.py)
+        # one family: table beats chunk on it, so there is a pair to train on (two
+        # families: benchmarks/structrag_bench.py)
         "ROUTER_FAMILIES": ["largest_package"],
         "ROUTER_STEPS": 1,
     },
@@ -182,7 +182,15 @@ CHECKS: dict[str, list[Check]] = {
         # the table parsed from the records computes the gold answer exactly
         (r"largest by pandas: (\S+) \| gold: (\S+)", lambda m: m.group(1) == m.group(2)),
         (r"document issues: .*empty\.txt.*image\.png|document issues: .*image\.png.*empty", None),
-        (r"trained: ", None),
+        # the router graph end to end: pairs judged, DPO steps, accuracy before and after
+        # on a held-out task, the trained router exported for llama.cpp
+        (r"'pairs': (\d+)", lambda m: int(m.group(1)) >= 1),
+        (r"trained: \{'router': '[^']+', 'steps': 1,.* losses: \[[^,\]]+\]", None),
+        (
+            r"held-out tasks: \{'before': ([\d.]+), 'after': ([\d.]+)\}",
+            lambda m: 0 <= _num(m, 1) <= 1 and 0 <= _num(m, 2) <= 1,
+        ),
+        (r"router for llama.cpp: \['model.gguf'\]", None),
     ],
 }
 

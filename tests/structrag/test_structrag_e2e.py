@@ -1,4 +1,5 @@
-"""StructRAG on the embedded model: the graph, the CLI, router training with DPO."""
+"""StructRAG on the embedded model: the graph and the CLI (router training with DPO runs in
+examples/structrag.ipynb, executed by tests/e2e/test_notebooks.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,6 @@ from steergraph.agents.structrag.structures import STRUCTURE_TYPES, structure_fr
 from steergraph.data.structrag.scoring import score_answer
 from steergraph.data.structrag.tasks import structrag_tasks
 from steergraph.graphs.structrag import StructRAGContext, build_structrag_graph
-from steergraph.graphs.structrag_router import (
-    RouterTrainingContext,
-    build_structrag_router_graph,
-)
 
 pytestmark = pytest.mark.e2e
 
@@ -103,30 +100,3 @@ def test_cli_ask_reports_unusable_files(tmp_path):
     assert sources == ["empty.txt", "photo.jpg"]
     assert result["metadata"]["documents"] == 4
     assert result["answer"].strip()
-
-
-def test_router_training_trains_exports_and_measures(tmp_path):
-    # one task per split keeps the test budget: table beats chunk on largest_package, so it
-    # gives a preference pair (two families: benchmarks/structrag_bench.py)
-    tasks = [_task("largest_package", seed=1)]
-    held_out = [_task("section_members", seed=2)]
-    ctx = RouterTrainingContext(
-        model="local",
-        workdir=str(tmp_path),
-        structures=("table", "chunk"),
-        train_config={"max_steps": 2, "disable_tqdm": True},
-    )
-    out = build_structrag_router_graph().invoke(
-        {
-            "tasks": [t.model_dump() for t in tasks],
-            "eval_tasks": [t.model_dump() for t in held_out],
-        },
-        context=ctx,
-    )
-    assert len(out["simulations"]) == 2
-    assert out["judged"]["tasks"] == 1 and out["judged"]["pairs"] >= 1
-    assert out["trained"]["steps"] == 2 and len(out["trained"]["losses"]) == 2
-    assert (tmp_path / "router" / "model.gguf").exists()
-    for when in ("before", "after"):
-        acc = out["accuracy"][when]
-        assert 0.0 <= acc["accuracy"] <= 1.0 and sum(acc["confusion"].values()) == 1
