@@ -49,6 +49,7 @@ class DiffLMBenchConfig:
     tvae_epochs: int = 100
     great: GreatSettings | None = field(default_factory=GreatSettings)  # None: no GReaT
     seed: int = 0
+    temperature: float = 1.0  # of DiffLM's decoding (0: greedy)
     out: Path = field(default_factory=lambda: Path("difflm-bench"))
     progress: bool = True
 
@@ -122,6 +123,7 @@ def run_difflm_bench(cfg: DiffLMBenchConfig) -> dict[str, Any]:
         t0 = time.perf_counter()
         ctx = DiffLMContext(
             decoder=cfg.decoder, seed=cfg.seed, progress=cfg.progress,
+            temperature=cfg.temperature,
             fit={"steps": cfg.steps, "batch_size": cfg.batch_size,
                  "prior_steps": cfg.prior_steps, "seed": cfg.seed},
         )  # fmt: skip

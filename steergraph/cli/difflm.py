@@ -66,6 +66,7 @@ def sample(
         "diffusion"
     ),
     seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
+    temperature: Annotated[float, typer.Option(help="decoding temperature (0: greedy)")] = 1.0,
 ) -> None:
     """Decode rows; the kept ones go to OUT, the counts to stdout as JSON."""
     import pandas as pd
@@ -77,7 +78,8 @@ def sample(
     if n < 1:
         raise InputError(f"-n {n}", fix="ask for 1 or more rows")
     fitted = DiffLM.load(model)
-    rows, report = fitted.sample(n, prior=prior, seed=seed, progress=True)
+    rows, report = fitted.sample(n, prior=prior, seed=seed, temperature=temperature,
+                                 progress=True)  # fmt: skip
     frame = pd.DataFrame(rows, columns=[c.name for c in fitted.schema.columns])
     if out.suffix == ".csv":
         frame.to_csv(out, index=False)
@@ -104,6 +106,7 @@ def bench(
             help="tables to run (wage, carseats, catp-plans, humaneval-code, ...); repeatable"
         ),
     ] = None,
+    temperature: Annotated[float, typer.Option(help="decoding temperature (0: greedy)")] = 1.0,
 ) -> None:
     """DiffLM (diffusion prior vs N(0, I)) vs real rows, GReaT (and SDV when installed)."""
     from steergraph.bench.difflm import DiffLMBenchConfig, run_difflm_bench
@@ -120,7 +123,10 @@ def bench(
     sizes = {k: v for k, v in (("n", n), ("steps", steps)) if v is not None}
     if any(v < 1 for v in sizes.values()):
         raise InputError(f"--n/--steps {sizes}", fix="use positive sizes")
-    cfg = make(decoder=decoder, out=out, **sizes, **({"tables": tuple(table)} if table else {}))
+    if not temperature >= 0:
+        raise InputError(f"--temperature {temperature}", fix="use 0 (greedy) or more")
+    cfg = make(decoder=decoder, out=out, temperature=temperature, **sizes,
+               **({"tables": tuple(table)} if table else {}))  # fmt: skip
     run = run_difflm_bench(cfg if great else replace(cfg, great=None))
     report_bench(
         run, out, "difflm_bench.png", table_lines=table_lines, plot=plot_tables,

@@ -68,6 +68,8 @@ class DiffLMContext:
     fit: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     progress: bool = False
+    #: decoding temperature of the sampled rows (0: greedy)
+    temperature: float = 1.0
 
 
 class DiffLMState(TypedDict):
@@ -153,7 +155,7 @@ def sample(state: dict[str, Any], runtime: Runtime[DiffLMContext]) -> dict[str, 
     ctx = _ctx(runtime)
     model = DiffLM.load(state["model_dir"], decoder=_loaded(ctx))
     rows, report = model.sample(state.get("n", 200), prior=state["prior"], seed=ctx.seed,
-                                progress=ctx.progress)  # fmt: skip
+                                temperature=ctx.temperature, progress=ctx.progress)  # fmt: skip
     out = Path(state["out_dir"]) / f"synthetic-{state['prior']}"
     frame = pd.DataFrame(rows, columns=[c.name for c in model.schema.columns])
     frame.to_csv(out.with_suffix(".csv"), index=False)

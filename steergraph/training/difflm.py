@@ -188,7 +188,8 @@ class DiffLM:
         temperature: float = 1.0, progress: bool = False,
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # fmt: skip
         """``n`` decoded rows that parse and lie in the training ranges, and a report of
-        how many were decoded, parsed and rejected (with the first reasons)."""
+        how many were decoded, parsed and rejected (with the first reasons).
+        ``temperature`` 0 decodes greedily (each latent gives one text)."""
         import torch
         from tqdm.auto import tqdm
 
@@ -198,6 +199,10 @@ class DiffLM:
             raise InputError(f"unknown prior {prior!r}", fix="use diffusion or gaussian")
         if n < 1:
             raise InputError(f"n={n}", fix="ask for 1 or more rows")
+        if not temperature >= 0:
+            raise InputError(
+                f"temperature={temperature}", fix="use 0 (greedy) or a positive temperature"
+            )
         gen = torch.Generator().manual_seed(seed)
         devices = list(range(torch.cuda.device_count()))
         with torch.random.fork_rng(devices=devices):  # seeded; the caller's RNGs untouched
@@ -227,5 +232,6 @@ class DiffLM:
                         kept.append(row)
         report = {"requested": n, "parsed": parsed, "kept": len(kept),
                   "rejected_unseen": parsed - len(kept), "unparsed": n - parsed,
-                  "reasons": reasons[:5], "prior": prior}  # fmt: skip
+                  "reasons": reasons[:5], "prior": prior,
+                  "temperature": temperature}  # fmt: skip
         return kept, report

@@ -13,6 +13,7 @@ import pytest
      (["difflm", "fit", "wage", "--decoder", "openai:gpt-4o"], "cannot train the API model"),
      (["difflm", "bench", "--table", "nope"], "name one of wage,"),
      (["difflm", "bench", "--n", "0"], "use positive sizes"),
+     (["difflm", "bench", "--temperature", "-1"], "use 0 (greedy) or more"),
      (["difflm", "tool-table", "plans.txt"], "name a .csv file"),
      (["difflm", "tool-table", "plans.csv", "--level", "7"], "use levels 1-4")],
 )  # fmt: skip

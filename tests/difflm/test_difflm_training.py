@@ -59,6 +59,25 @@ def test_a_saved_model_samples_the_same_rows(fitted):
     assert torch.equal(torch.random.get_rng_state(), before)  # the caller's RNG untouched
 
 
+def test_greedy_decoding_gives_one_text_per_latent(fitted):
+    model, _, _ = fitted
+    rows, report = model.sample(4, seed=3, temperature=0)
+    assert (
+        report["temperature"] == 0
+        and report["parsed"] == 4 == len(rows) + report["rejected_unseen"]
+    )
+    z = torch.zeros(2, model.vae.latent_dim)  # two equal latents, other RNG states
+    grammar, budget = model.schema.grammar(), model.meta["max_new_tokens"] + 8
+    texts = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        texts += model.vae.generate(z, grammar, max_new_tokens=budget, temperature=0)
+    assert len(set(texts)) == 1  # greedy: the latent alone decides the text
+    torch.manual_seed(1)  # sampled: the same latents give other texts
+    sampled = model.vae.generate(z.repeat(4, 1), grammar, max_new_tokens=budget)
+    assert len(set(sampled)) > 1
+
+
 def test_the_diffusion_prior_learns_two_modes_a_gaussian_misses():
     torch.manual_seed(0)
     side = torch.randint(0, 2, (800, 1)).float() * 4 - 2
@@ -78,6 +97,8 @@ def test_bad_input_and_no_half_written_model(fitted, tmp_path):
         model.sample(2, prior="uniform")
     with pytest.raises(InputError, match="n=0"):
         model.sample(0)
+    with pytest.raises(InputError, match=r"temperature=-0\.5"):
+        model.sample(2, temperature=-0.5)
     with pytest.raises(InputFileError, match="not empty"):
         fit_difflm(TABLE, DiffLMConfig(steps=1), output_dir=out, decoder=decoder)
     target = tmp_path / "one-row"
