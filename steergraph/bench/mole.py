@@ -62,7 +62,9 @@ class MoleBenchConfig:
 
 
 def _counterfactuals(cfg: MoleBenchConfig, originals: list[Any]) -> tuple[list, dict]:
+    from steergraph.data.mole.summeval import FACETS
     from steergraph.graphs.mole import MoleContext, build_mole_graph
+    from steergraph.graphs.progress import invoke_with_progress
 
     items = [
         {"id": f"{r.doc_id}/{r.system}", "source": r.source, "text": r.text} for r in originals
@@ -75,8 +77,13 @@ def _counterfactuals(cfg: MoleBenchConfig, originals: list[Any]) -> tuple[list, 
     ):
         if not part:
             continue
-        out = graph.invoke(
+        out = invoke_with_progress(
+            graph,
             {"items": part, "out_dir": str(cfg.out / f"counterfactuals-{label}")},
+            node="rewrite",
+            total=len(part) * len(FACETS),
+            desc=f"counterfactuals ({label})",
+            enabled=cfg.progress,
             context=MoleContext(model=model, seed=cfg.seed),
         )
         records += out["dataset"]

@@ -62,3 +62,16 @@ def test_rewrite_alone_makes_one_checked_counterfactual_without_a_model(items):
     assert record["id"] == item["id"] and record["source"] == item["source"]
     assert record["facet"] == "coherence" and record["method"] == "perturbation"
     assert record["check_passed"] and record["text"] != item["text"]
+
+
+def test_a_progress_bar_counts_every_rewrite_and_the_run_ends_as_invoke(items, capsys):
+    from steergraph.graphs.progress import invoke_with_progress
+
+    graph, ctx = build_mole_graph(), MoleContext(model=None, seed=3)
+    state = {"items": items[:3], "facets": ["coherence", "fluency"]}
+    out = invoke_with_progress(graph, state, node="rewrite", total=6, desc="counterfactuals",
+                               context=ctx)  # fmt: skip
+    bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert bar.startswith("counterfactuals: 100%") and "6/6" in bar
+    assert out["dataset"] == graph.invoke(state, context=ctx)["dataset"]
+    assert len(out["dataset"]) == 6 and out["report"]["counterfactuals"] == 6
