@@ -1,8 +1,9 @@
 """StructRAG on plain folders of records: exact match per question form, three methods.
 
 For each record source and folder size, the folder of dpkg records
-(:func:`~steergraph.data.structrag.folders.dpkg_records`, one file per package) or of
-Python packages' METADATA (:mod:`~steergraph.data.structrag.pyfolders`) is read
+(:func:`~steergraph.data.structrag.folders.dpkg_records`, one file per package), of
+Python packages' METADATA (:mod:`~steergraph.data.structrag.pyfolders`) or of man pages
+(:mod:`~steergraph.data.structrag.manfolders`: NAME, SYNOPSIS, SEE ALSO links) is read
 with :func:`~steergraph.agents.structrag.documents.load_documents` as a user's
 ``--docs DIR`` would be, and every question of the source's generator is answered by StructRAG,
 chunk RAG and long context on the same model. Reported: exact match per form and
@@ -34,6 +35,7 @@ from steergraph.data.structrag.folders import (
     folder_questions,
     write_folder,
 )
+from steergraph.data.structrag.manfolders import man_questions, man_records, write_man_folder
 from steergraph.data.structrag.pyfolders import (
     python_questions,
     python_records,
@@ -56,6 +58,7 @@ SOURCES: dict[str, tuple[Callable[..., Any], Callable[..., Any], Callable[..., A
         folder_questions,
     ),
     "python": (python_records, write_python_folder, python_questions),
+    "man": (man_records, write_man_folder, man_questions),
 }
 
 

@@ -166,9 +166,9 @@ def structrag_bench(
         str,
         typer.Option(
             help="folders suite: record sources: dpkg (installed), apt (the "
-            "archive's list, for 7,000 records), python (METADATA)"
+            "archive's list, for 7,000 records), python (METADATA), man (man pages)"
         ),
-    ] = "dpkg,python",
+    ] = "dpkg,python,man",
 ) -> None:
     """StructRAG vs chunk RAG vs long context on Loong-style tasks over real documents, or
     on plain folders of records (``--suite folders``)."""

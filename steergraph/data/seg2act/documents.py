@@ -33,6 +33,8 @@ from steergraph.errors import InputFileError
 __all__ = ["Document", "find_sources", "is_manual", "load_document", "parse_info", "parse_man"]
 
 _FONT = re.compile(r"\\f(\[[^\]]*\]|\(..|.)")
+#: point-size changes: \s-1, \s0, \s+2, \s(12, \s+(12, \s[12] (text, not sizes, is kept)
+_SIZE = re.compile(r"\\s(?:\[[^\]]*\]|[+-]?\(\d\d|\([+-]?\d\d|[+-]?\d)")
 _SPECIAL = {r"\-": "-", r"\(em": "-", r"\(en": "-", r"\(aq": "'", r"\(dq": '"', r"\e": "\\",
             r"\(bu": "*", r"\&": "", r"\,": "", r"\/": "", r"\ ": " ", r"\(co": "(c)"}  # fmt: skip
 _PARAGRAPH = {".PP", ".P", ".LP", ".TP", ".IP", ".HP"}
@@ -65,7 +67,7 @@ class Document:
 def _plain_groff(line: str, *, macro_args: bool = False) -> str:
     for code, text in _SPECIAL.items():
         line = line.replace(code, text)
-    line = _FONT.sub("", line)
+    line = _SIZE.sub("", _FONT.sub("", line))
     line = re.sub(r"\\[*(]..|\\.", "", line)
     if macro_args:  # `.B "two words"`: the quotes group arguments, they are not text
         line = line.replace('"', " ")

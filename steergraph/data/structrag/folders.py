@@ -44,6 +44,7 @@ __all__ = [
     "archive_list",
     "chain_questions",
     "closed_sample",
+    "count_questions",
     "dpkg_records",
     "extreme_questions",
     "folder_questions",
@@ -152,14 +153,21 @@ def _graph(records: list[dict[str, str]]) -> nx.DiGraph:
     return g
 
 
-def extreme_questions(records: list[dict[str, str]], name: str = "Package") -> list[FolderQuestion]:
-    """Largest, smallest and total ``Installed-Size`` (records named by field ``name``)."""
-    size = {r[name]: int(r.get("Installed-Size") or 0) for r in records}
+def extreme_questions(
+    records: list[dict[str, str]],
+    name: str = "Package",
+    *,
+    field: str = "Installed-Size",
+    noun: str = "package",
+) -> list[FolderQuestion]:
+    """Largest, smallest and total ``field`` (records named by field ``name``, called
+    ``noun`` in the questions)."""
+    size = {r[name]: int(r.get(field) or 0) for r in records}
     top, low = max(size.values()), min(size.values())
     qs = [
         FolderQuestion(
             form="total",
-            question="What is the total Installed-Size of all the packages?",
+            question=f"What is the total {field} of all the {noun}s?",
             gold=float(sum(size.values())),
             answer_type="number",
         )
@@ -168,27 +176,43 @@ def extreme_questions(records: list[dict[str, str]], name: str = "Package") -> l
         names = sorted(p for p, s in size.items() if s == best)
         gold: str | list[str] = names[0] if len(names) == 1 else names
         qs.append(FolderQuestion(
-            form=form, question=f"Which package has the {word} Installed-Size?", gold=gold,
+            form=form, question=f"Which {noun} has the {word} {field}?", gold=gold,
             answer_type="entity" if len(names) == 1 else "list"))  # fmt: skip
     return qs
 
 
+def count_questions(
+    records: list[dict[str, str]],
+    rng: random.Random,
+    *,
+    field: str = "Section",
+    phrase: str = "are in section",
+    noun: str = "package",
+    most: bool = True,
+) -> list[FolderQuestion]:
+    """How many ``noun``s have a (seeded) value of ``field``; with ``most``, also the value
+    most of them have. Nothing when no record has the field."""
+    counts = Counter(r.get(field, "") for r in records if r.get(field))
+    if not counts:
+        return []
+    key = field.lower()
+    value = rng.choice(sorted(counts))
+    qs = [FolderQuestion(form=f"count_{key}", question=f"How many {noun}s {phrase} {value}?",
+                         gold=float(counts[value]), answer_type="number")]  # fmt: skip
+    if most:
+        top = max(counts.values())
+        winners = sorted(s for s, c in counts.items() if c == top)
+        qs.append(FolderQuestion(
+            form=f"most_{key}", question=f"Which {key} has the most {noun}s?",
+            gold=winners[0] if len(winners) == 1 else winners,
+            answer_type="entity" if len(winners) == 1 else "list"))  # fmt: skip
+    return qs
+
+
 def _counts(records: list[dict[str, str]], rng: random.Random) -> list[FolderQuestion]:
-    sections = Counter(r.get("Section", "") for r in records if r.get("Section"))
-    priorities = Counter(r.get("Priority", "") for r in records if r.get("Priority"))
-    section = rng.choice(sorted(sections))
-    priority = rng.choice(sorted(priorities))
-    most = max(sections.values())
-    winners = sorted(s for s, c in sections.items() if c == most)
-    return [
-        FolderQuestion(form="count_section", question=f"How many packages are in section "
-                       f"{section}?", gold=float(sections[section]), answer_type="number"),
-        FolderQuestion(form="count_priority", question=f"How many packages have priority "
-                       f"{priority}?", gold=float(priorities[priority]), answer_type="number"),
-        FolderQuestion(form="most_section", question="Which section has the most packages?",
-                       gold=winners[0] if len(winners) == 1 else winners,
-                       answer_type="entity" if len(winners) == 1 else "list"),
-    ]  # fmt: skip
+    sections = count_questions(records, rng)
+    priority = count_questions(records, rng, field="Priority", phrase="have priority", most=False)
+    return [sections[0], *priority, *sections[1:]]
 
 
 def _lookups(records: list[dict[str, str]], rng: random.Random) -> list[FolderQuestion]:
@@ -202,8 +226,16 @@ def _lookups(records: list[dict[str, str]], rng: random.Random) -> list[FolderQu
     ]  # fmt: skip
 
 
-def chain_questions(g: nx.DiGraph, rng: random.Random) -> list[FolderQuestion]:
-    """Questions on a dependency graph: the package between two others, closure size."""
+def chain_questions(
+    g: nx.DiGraph,
+    rng: random.Random,
+    *,
+    noun: str = "package",
+    chain: str = "dependency chain",
+    verb: str = "depend on",
+) -> list[FolderQuestion]:
+    """Questions on a relation graph (default: dependencies): the ``noun`` between two
+    others in the ``chain``, and how many ``noun``s one reaches (``verb``)."""
     qs = []
     pairs = {(a, c) for a in g for b in g.successors(a) for c in g.successors(b)
              if c != a and not g.has_edge(a, c)}  # fmt: skip
@@ -212,14 +244,14 @@ def chain_questions(g: nx.DiGraph, rng: random.Random) -> list[FolderQuestion]:
     if unique:  # "sits between": a chain with one package in the middle
         a, c = rng.choice(unique)
         qs.append(FolderQuestion(
-            form="between", question=f"Which package sits between {a} and {c} in the "
-            "dependency chain?", gold=middles[(a, c)][0], answer_type="entity"))  # fmt: skip
+            form="between", question=f"Which {noun} sits between {a} and {c} in the "
+            f"{chain}?", gold=middles[(a, c)][0], answer_type="entity"))  # fmt: skip
     deep = sorted(p for p in g if len(nx.descendants(g, p)) > g.out_degree(p))
     if deep:
         p = rng.choice(deep)
         reached = float(len(nx.descendants(g, p)))
         qs.append(FolderQuestion(
-            form="closure", question=f"How many packages does {p} depend on, directly or "
+            form="closure", question=f"How many {noun}s does {p} {verb}, directly or "
             "indirectly?", gold=reached, answer_type="number"))  # fmt: skip
     return qs
 
