@@ -103,9 +103,8 @@ def _tune(
         return cfg.tune[0], {}
     dev_figures = {}
     for weight, margin in cfg.tune:
-        config = MoleConfig(
-            epochs=cfg.epochs, seed=cfg.seed, contrastive_weight=weight, margin=margin
-        )
+        config = MoleConfig(epochs=cfg.epochs, seed=cfg.seed, contrastive_weight=weight,
+                            margin=margin, progress=cfg.progress)  # fmt: skip
         model, _ = train_mole(train, records, config)
         scores = model.score([r.source for r in dev], [r.text for r in dev])
         dev_figures[f"{weight}/{margin}"] = mean_spearman(summary_level(dev, scores, FACETS))
@@ -169,12 +168,11 @@ def run_mole_bench(cfg: MoleBenchConfig) -> dict[str, Any]:
     t0 = time.perf_counter()
     (weight, margin), dev_figures = _tune(cfg, train, dev, records)
     tune_seconds = time.perf_counter() - t0
+    shown = {"epochs": cfg.epochs, "seed": cfg.seed, "progress": cfg.progress}
     variants = {
-        "mole": MoleConfig(
-            epochs=cfg.epochs, seed=cfg.seed, contrastive_weight=weight, margin=margin
-        ),
-        "supervised_only": MoleConfig(epochs=cfg.epochs, seed=cfg.seed, contrastive_weight=0.0),
-        "single_score": MoleConfig(epochs=cfg.epochs, seed=cfg.seed, single_score=True),
+        "mole": MoleConfig(**shown, contrastive_weight=weight, margin=margin),
+        "supervised_only": MoleConfig(**shown, contrastive_weight=0.0),
+        "single_score": MoleConfig(**shown, single_score=True),
     }
     sources, texts = [r.source for r in test], [r.text for r in test]
     tables, predictions, train_seconds = {}, {}, {}

@@ -322,7 +322,8 @@ def train_mole(
         steps = max(1, -(-len(order) // config.batch_size))
         per_step = -(-len(pair_order) // steps) if pairs else 0
         totals = {"supervised": 0.0, "contrastive": 0.0}
-        bar = tqdm(range(steps), desc=f"MOLE epoch {epoch + 1}", disable=not config.progress)
+        bar = tqdm(range(steps), desc=f"MOLE epoch {epoch + 1}/{config.epochs}", leave=False,
+                   disable=not config.progress)  # fmt: skip
         for step in bar:
             picked = order[step * config.batch_size : (step + 1) * config.batch_size]
             batch = [rows[i] for i in picked]
