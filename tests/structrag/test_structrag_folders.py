@@ -104,3 +104,5 @@ def test_the_archive_list_gives_folders_larger_than_the_installed_set():
     assert len({r["Package"] for r in records}) == 2000
     questions = {q.form for q in folder_questions(records, seed=0)}
     assert {"largest", "between", "closure"} <= questions
+    with pytest.raises(InputError, match=r"packages are listed in .*Packages"):
+        dpkg_records(10**6, status=packages)  # the archive's list: not "installed"

@@ -107,7 +107,9 @@ def dpkg_records(n: int, *, seed: int = 0, status: Path | None = STATUS) -> list
         for f in stanzas
         if "installed" in f.get("Status", "installed")  # a package list has no Status
     }  # a field's first line: no continuation lines (long descriptions)
-    return closed_sample(by_name, n, _deps, seed=seed, what="packages are installed")
+    listed = not any("Status" in f for f in stanzas)  # an apt list: the archive, not installed
+    what = f"packages are listed in {status}" if listed else "packages are installed"
+    return closed_sample(by_name, n, _deps, seed=seed, what=what)
 
 
 def closed_sample(
