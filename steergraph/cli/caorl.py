@@ -165,8 +165,16 @@ def caorl_bench(
     out: Annotated[Path, typer.Option(help="folder for planners, report and plot")] = Path(
         "caorl-bench"
     ),
+    variants: Annotated[
+        str,
+        typer.Option(
+            help="planners to train, comma-separated: caorl, sft_best, no_cost "
+            "(default: all three; --quick: caorl,sft_best)"
+        ),
+    ] = "",
 ) -> None:
     """Prompted vs SFT-best vs CAORL (and its no-cost ablation) vs oracle, test split and all."""
+    from steergraph.agents.caorl.planner import VARIANTS
     from steergraph.bench.caorl import (
         CAORLBenchConfig,
         final_line,
@@ -182,6 +190,12 @@ def caorl_bench(
         if steps < 1:
             raise InputError(f"--steps {steps}", fix="use 1 or more")
         overrides["steps"] = steps
+    chosen = tuple(dict.fromkeys(v.strip() for v in variants.split(",") if v.strip()))
+    unknown = [v for v in chosen if v not in VARIANTS]
+    if unknown:
+        raise InputError(f"unknown CAORL variant {unknown[0]!r}", fix=f"use some of {VARIANTS}")
+    if chosen:
+        overrides["variants"] = chosen
     cfg = CAORLBenchConfig(**{**base.__dict__, **overrides})
     out.mkdir(parents=True, exist_ok=True)
     run = run_caorl_bench(cfg, log=console.print)

@@ -47,6 +47,7 @@ def test_train_then_refuse_to_overwrite(cli, setup, tmp_path):
         (("caorl", "plan", "/no/planner", "word-count-L9"), "no CATP task"),
         (("caorl", "plan", "/no/planner", "word-count-L1"), "no trained CAORL planner"),
         (("caorl", "bench", "--steps", "0"), "--steps 0"),
+        (("caorl", "bench", "--variants", "caorl,dt"), "unknown CAORL variant 'dt'"),
         (("catp", "plan", "Count", "-i", f"doc={__file__}", "--planner", "x"), "use trained:DIR"),
         (("catp", "plan", "Count", "-i", f"doc={__file__}", "--planner", "trained:/no"), "no trai"),
     ],
