@@ -49,6 +49,7 @@ class Seg2ActBenchConfig:
     batch_size: int = 4
     max_length: int = 512
     seed: int = 0
+    kinds: tuple[str, ...] = ("man", "info")  # document sources (data.seg2act.find_sources)
     out: Path = field(default_factory=lambda: Path("seg2act-bench"))
 
     @classmethod
@@ -143,9 +144,8 @@ def run_seg2act_bench(cfg: Seg2ActBenchConfig) -> dict[str, Any]:
 
     cfg.check()
     started = time.perf_counter()
-    split = corpus_split(
-        train=cfg.train_docs, test=cfg.test_docs, seed=cfg.seed, max_segments=cfg.max_segments
-    )
+    split = corpus_split(train=cfg.train_docs, test=cfg.test_docs, seed=cfg.seed,
+                         max_segments=cfg.max_segments, kinds=cfg.kinds)  # fmt: skip
     test = split["test"]
     systems: dict[str, Any] = {"rules": run_system("rules", test, None, cfg)}
     systems["untrained"] = run_system("untrained", test, load_chat_model(cfg.model), cfg)

@@ -146,14 +146,25 @@ def bench(
     out: Annotated[Path, typer.Option(help="folder for report.json, plot, models")] = Path(
         "seg2act-bench"
     ),
+    sources: Annotated[
+        str,
+        typer.Option(
+            help="document kinds, comma-separated: man, info, readme (Python packages' "
+            "Markdown READMEs)"
+        ),
+    ] = "man,info",
 ) -> None:
     """Rules vs untrained vs trained (with and without the global context), held-out manuals."""
     from steergraph.bench.seg2act import Seg2ActBenchConfig, run_seg2act_bench
     from steergraph.bench.seg2act_report import final_line, plot_systems, table_lines
     from steergraph.cli.common import report_bench
 
+    kinds = tuple(dict.fromkeys(k.strip() for k in sources.split(",") if k.strip()))
+    unknown = [k for k in kinds if k not in ("man", "info", "readme")] or ([] if kinds else [""])
+    if unknown:
+        raise InputError(f"--sources {sources!r}", fix="name some of man, info, readme")
     make = Seg2ActBenchConfig.quick if quick else Seg2ActBenchConfig
-    run = run_seg2act_bench(make(model=model, out=out))
+    run = run_seg2act_bench(make(model=model, out=out, kinds=kinds))
     report_bench(
         run,
         out,

@@ -42,6 +42,8 @@ def test_structure_a_plain_text_file_as_json(cli, tmp_path):
         (["structure", MV, "--max-segments", "0"], "max-segments"),
         (["structure", MV, "--window", "2", "--stride", "3"], "stride"),
         (["train", "--model", "openai:gpt-x"], "cannot train the API model"),
+        (["bench", "--sources", "man,html"], "name some of man, info, readme"),
+        (["bench", "--sources", ","], "name some of man, info, readme"),
     ],
 )
 def test_bad_input_is_one_line(cli, args, message):

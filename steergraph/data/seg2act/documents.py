@@ -8,7 +8,9 @@ machine has, whose markup states the hierarchy:
   each remaining source line (font escapes and requests stripped) is a segment;
 * **Texinfo manuals** (``/usr/share/info/*.info.gz``): a title underlined with ``*``,
   ``=``, ``-`` or ``.`` is a heading of level 1-4; blank lines separate paragraphs;
-  each text line is a segment (node headers and menus dropped).
+  each text line is a segment (node headers and menus dropped);
+* **Markdown READMEs** of installed Python packages (their ``*.dist-info/METADATA``):
+  :mod:`steergraph.data.seg2act.markdown`.
 
 A :class:`Document` keeps the plain-text segments, the gold action per segment and the
 gold tree they build (:mod:`steergraph.agents.seg2act.actions`). Splits are by document.
@@ -30,7 +32,15 @@ from pathlib import Path
 from steergraph.agents.seg2act.actions import DocTree, Node
 from steergraph.errors import InputFileError
 
-__all__ = ["Document", "find_sources", "is_manual", "load_document", "parse_info", "parse_man"]
+__all__ = [
+    "Document",
+    "find_sources",
+    "finish_document",
+    "is_manual",
+    "load_document",
+    "parse_info",
+    "parse_man",
+]
 
 _FONT = re.compile(r"\\f(\[[^\]]*\]|\(..|.)")
 #: point-size changes: \s-1, \s0, \s+2, \s(12, \s+(12, \s[12] (text, not sizes, is kept)
@@ -61,7 +71,8 @@ class Document:
         """The document cut to its first ``n`` segments (the gold tree rebuilt)."""
         if n >= len(self.segments):
             return self
-        return _finish(self.name, self.source, list(zip(self.actions[:n], self.segments[:n])))
+        pairs = list(zip(self.actions[:n], self.segments[:n]))
+        return finish_document(self.name, self.source, pairs)
 
 
 def _plain_groff(line: str, *, macro_args: bool = False) -> str:
@@ -74,7 +85,8 @@ def _plain_groff(line: str, *, macro_args: bool = False) -> str:
     return " ".join(line.split())
 
 
-def _finish(name: str, source: str, pairs: list[tuple[str, str]]) -> Document:
+def finish_document(name: str, source: str, pairs: list[tuple[str, str]]) -> Document:
+    """The document of ``(gold action, segment)`` pairs, its gold tree built."""
     actions, segments = [a for a, _ in pairs], [s for _, s in pairs]
     return Document(name, source, segments, actions, DocTree.build(actions, segments).root)
 
@@ -124,7 +136,7 @@ def parse_man(text: str, name: str) -> Document:
             continue
         pairs.append(("*" if new_paragraph or not pairs else "=", rest))
         new_paragraph = False
-    return _finish(name, "man", pairs)
+    return finish_document(name, "man", pairs)
 
 
 def parse_info(text: str, name: str) -> Document:
@@ -153,12 +165,17 @@ def parse_info(text: str, name: str) -> Document:
             pairs.append(("*" if new_paragraph else "=", " ".join(line.split())))
             new_paragraph = False
         i += 1
-    return _finish(name, "info", pairs)
+    return finish_document(name, "info", pairs)
 
 
 def load_document(path: str | Path) -> Document:
-    """Read a man page or an info manual (``.gz`` or plain)."""
+    """Read a man page or an info manual (``.gz`` or plain), or a package's Markdown
+    README from its ``METADATA`` file."""
     p = Path(path)
+    if p.name == "METADATA":
+        from steergraph.data.seg2act.markdown import load_readme
+
+        return load_readme(p)
     try:
         raw = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
         text = raw.decode("utf-8")
@@ -174,7 +191,8 @@ def load_document(path: str | Path) -> Document:
 def find_sources(
     kinds: tuple[str, ...] = ("man", "info"), root: str | Path = "/usr/share"
 ) -> list[Path]:
-    """The installed man pages (sections 1, 5, 8) and info manuals, sorted."""
+    """The installed man pages (sections 1, 5, 8), info manuals and (kind ``readme``) the
+    METADATA files of installed Python packages with a Markdown README, sorted."""
     base = Path(root)
     found: list[Path] = []
     if "man" in kinds:
@@ -182,4 +200,8 @@ def find_sources(
             found += sorted((base / "man" / section).glob("*.gz"))
     if "info" in kinds:
         found += sorted(p for p in (base / "info").glob("*.info*.gz") if "-" not in p.name)
+    if "readme" in kinds:
+        from steergraph.data.seg2act.markdown import find_readmes
+
+        found += find_readmes()
     return found
