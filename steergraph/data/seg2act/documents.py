@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import gzip
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from steergraph.agents.seg2act.actions import DocTree, Node
+from steergraph.data.seg2act.base import Document, finish_document
 from steergraph.errors import InputFileError
 
 __all__ = [
@@ -52,29 +51,6 @@ _UNDERLINE = {"*": 1, "=": 2, "-": 3, ".": 4}
 _MENU_ENTRY = re.compile(r"^\* [^:]+::|^\* [^:]+: \(?[^)]*\)?[^.]*\.")
 
 
-@dataclass
-class Document:
-    """Plain-text segments with their gold actions and the tree those build."""
-
-    name: str
-    source: str  # "man" or "info"
-    segments: list[str]
-    actions: list[str]
-    tree: Node = field(repr=False, default_factory=lambda: Node("root", -1))
-
-    @property
-    def headings(self) -> int:
-        """How many headings the gold tree has."""
-        return sum(n.kind == "heading" for n in self.tree.walk())
-
-    def head(self, n: int) -> Document:
-        """The document cut to its first ``n`` segments (the gold tree rebuilt)."""
-        if n >= len(self.segments):
-            return self
-        pairs = list(zip(self.actions[:n], self.segments[:n]))
-        return finish_document(self.name, self.source, pairs)
-
-
 def _plain_groff(line: str, *, macro_args: bool = False) -> str:
     for code, text in _SPECIAL.items():
         line = line.replace(code, text)
@@ -83,12 +59,6 @@ def _plain_groff(line: str, *, macro_args: bool = False) -> str:
     if macro_args:  # `.B "two words"`: the quotes group arguments, they are not text
         line = line.replace('"', " ")
     return " ".join(line.split())
-
-
-def finish_document(name: str, source: str, pairs: list[tuple[str, str]]) -> Document:
-    """The document of ``(gold action, segment)`` pairs, its gold tree built."""
-    actions, segments = [a for a, _ in pairs], [s for _, s in pairs]
-    return Document(name, source, segments, actions, DocTree.build(actions, segments).root)
 
 
 _MANUAL = re.compile(r"\.([1-9][a-z0-9]*|info)$")

@@ -31,7 +31,7 @@ import re
 import sys
 from pathlib import Path
 
-from steergraph.data.seg2act.documents import Document, finish_document
+from steergraph.data.seg2act.base import Document, finish_document
 from steergraph.errors import InputFileError
 
 __all__ = ["find_readmes", "load_readme", "parse_markdown", "readme_body"]
