@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+# one worker runs the module: its trained value network is built once, not once per worker
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("value-transfer-e2e")]
 
 
 @pytest.fixture(scope="module")

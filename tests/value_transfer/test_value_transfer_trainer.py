@@ -9,6 +9,9 @@ import torch
 from steergraph.errors import CapabilityError, InputError
 from steergraph.testing import tiny_causal_lm
 
+# one worker runs the module: the trained fixture is built once, not once per worker
+pytestmark = pytest.mark.xdist_group("value-transfer-trainer")
+
 REPLY = "the answer is seven"
 
 
