@@ -28,7 +28,7 @@ from __future__ import annotations
 import random
 import subprocess
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import networkx as nx
@@ -48,7 +48,9 @@ __all__ = [
     "dpkg_records",
     "extreme_questions",
     "folder_questions",
+    "relation_graph",
     "write_folder",
+    "write_records",
 ]
 
 STATUS = Path("/var/lib/dpkg/status")
@@ -139,20 +141,39 @@ def closed_sample(
     return [by_name[name] for name in taken]
 
 
-def write_folder(records: list[dict[str, str]], out: Path) -> Path:
-    """One ``<package>.txt`` per record (``Field: value`` lines) in ``out``."""
+def write_records(
+    records: list[dict[str, str]],
+    out: Path,
+    fields: Sequence[str],
+    filename: Callable[[dict[str, str]], str],
+) -> Path:
+    """One file per record (its ``fields`` as ``Field: value`` lines) in ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for r in records:
-        text = "".join(f"{k}: {r[k]}\n" for k in _KEEP if k in r)
-        (out / f"{r['Package']}.txt").write_text(text, encoding="utf-8")
+        text = "".join(f"{k}: {r[k]}\n" for k in fields if k in r)
+        (out / filename(r)).write_text(text, encoding="utf-8")
     return out
 
 
-def _graph(records: list[dict[str, str]]) -> nx.DiGraph:
+def write_folder(records: list[dict[str, str]], out: Path) -> Path:
+    """One ``<package>.txt`` per record (``Field: value`` lines) in ``out``."""
+    return write_records(records, out, _KEEP, lambda r: f"{r['Package']}.txt")
+
+
+def relation_graph(
+    records: list[dict[str, str]],
+    head: Callable[[dict[str, str]], str],
+    targets: Callable[[dict[str, str]], list[str]],
+) -> nx.DiGraph:
+    """The directed graph of each record's ``head`` to its ``targets`` (the golds' source)."""
     g = nx.DiGraph()
-    g.add_edges_from((r["Package"], d) for r in records for d in _deps(r))
+    g.add_edges_from((head(r), t) for r in records for t in targets(r))
     return g
+
+
+def _graph(records: list[dict[str, str]]) -> nx.DiGraph:
+    return relation_graph(records, lambda r: r["Package"], _deps)
 
 
 def extreme_questions(

@@ -31,14 +31,14 @@ import random
 import re
 from pathlib import Path
 
-import networkx as nx
-
 from steergraph.data.structrag.folders import (
     FolderQuestion,
     chain_questions,
     closed_sample,
     count_questions,
     extreme_questions,
+    relation_graph,
+    write_records,
 )
 from steergraph.errors import InputError
 
@@ -118,18 +118,7 @@ def man_records(n: int, *, seed: int = 0, root: str | Path = MAN_ROOT) -> list[d
 
 def write_man_folder(records: list[dict[str, str]], out: Path) -> Path:
     """One ``<name>.<section>.txt`` per record (``Field: value`` lines) in ``out``."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    for r in records:
-        text = "".join(f"{k}: {r[k]}\n" for k in _FIELDS if k in r)
-        (out / f"{r['Name']}.{r['Section']}.txt").write_text(text, encoding="utf-8")
-    return out
-
-
-def _graph(records: list[dict[str, str]]) -> nx.DiGraph:
-    g = nx.DiGraph()
-    g.add_edges_from((r["Name"], x) for r in records for x in _links(r))
-    return g
+    return write_records(records, out, _FIELDS, lambda r: f"{r['Name']}.{r['Section']}.txt")
 
 
 def man_questions(records: list[dict[str, str]], *, seed: int = 0) -> list[FolderQuestion]:
@@ -145,5 +134,6 @@ def man_questions(records: list[dict[str, str]], *, seed: int = 0) -> list[Folde
         qs.append(FolderQuestion(form="description", answer_type="entity",
                                  question=f"What is the description of {r['Name']}?",
                                  gold=r["Description"]))  # fmt: skip
-    return qs + chain_questions(_graph(records), rng, noun="manual page",
+    links = relation_graph(records, lambda r: r["Name"], _links)
+    return qs + chain_questions(links, rng, noun="manual page",
                                 chain="see-also chain", verb="refer to")  # fmt: skip

@@ -36,6 +36,7 @@ from steergraph.data.structrag.folders import (
     chain_questions,
     closed_sample,
     extreme_questions,
+    relation_graph,
 )
 from steergraph.errors import InputError
 
@@ -87,9 +88,7 @@ def write_python_folder(records: list[dict[str, str]], out: Path) -> Path:
 
 
 def _graph(records: list[dict[str, str]]) -> nx.DiGraph:
-    g = nx.DiGraph()
-    g.add_edges_from((canonical(r["Name"]), d) for r in records for d in _requires(r))
-    return g
+    return relation_graph(records, lambda r: canonical(r["Name"]), _requires)
 
 
 def python_questions(records: list[dict[str, str]], *, seed: int = 0) -> list[FolderQuestion]:
