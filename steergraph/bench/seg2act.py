@@ -70,6 +70,8 @@ class Seg2ActBenchConfig:
                 f"max_steps={self.max_steps}, learning_rate={self.learning_rate}",
                 fix="use max_steps >= 1 and a positive learning rate",
             )
+        if not self.kinds or set(self.kinds) - {"man", "info", "readme"}:
+            raise InputError(f"document sources {self.kinds}", fix="name some of man, info, readme")
 
 
 def structure(doc: Any, model: Any, cfg: Seg2ActBenchConfig, *, context: bool) -> dict[str, Any]:
